@@ -1,0 +1,1 @@
+"""Organisations, jurisdictions, users, roles, API tokens, login and scoping."""

@@ -1,0 +1,110 @@
+"""Who is acting, and what they may see.
+
+This is the one place that decides visibility. An organisation sees itself; an authority sees
+its whole subtree (every organisation whose ``path`` starts with its own), nothing beside or
+above it. Every query over organisation-owned rows goes through ``visible_org_ids`` or
+``restrict_to_visible``; single look-ups go through ``require_visible_org``, which answers
+"not found" for what is out of scope so that existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from blood.accounts.models import Organisation
+from blood.accounts.roles import OrgKind, Role
+from blood.errors import Forbidden, NotFound
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A user, an API token or the system (CLI, scheduler), with its organisation."""
+
+    kind: Literal["user", "token", "system"]
+    id: int | None
+    name: str
+    organisation_id: int | None = None
+    organisation_code: str | None = None
+    organisation_kind: OrgKind | None = None
+    organisation_path: str | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        return cls(kind="system", id=None, name=name)
+
+    @classmethod
+    def for_organisation(
+        cls,
+        kind: Literal["user", "token"],
+        id: int | None,
+        name: str,
+        org: Organisation,
+        roles: list[str] | tuple[str, ...],
+    ) -> Actor:
+        return cls(
+            kind=kind,
+            id=id,
+            name=name,
+            organisation_id=org.id,
+            organisation_code=org.code,
+            organisation_kind=OrgKind(org.kind),
+            organisation_path=org.path,
+            roles=frozenset(roles),
+        )
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind == "system"
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.is_system or any(str(role) in self.roles for role in roles)
+
+
+def visible_org_ids(actor: Actor) -> sa.Select:
+    """A sub-select of the organisation ids the actor may see."""
+    statement = select(Organisation.id)
+    if actor.is_system:
+        return statement
+    return statement.where(_subtree_clause(actor))
+
+
+def _subtree_clause(actor: Actor) -> sa.ColumnElement[bool]:
+    if not actor.organisation_path:
+        return sa.false()
+    return Organisation.path.startswith(actor.organisation_path, autoescape=True)
+
+
+def restrict_to_visible(statement: Any, org_column: Any, actor: Actor) -> Any:
+    """Add the actor's scope to any statement over rows owned by an organisation."""
+    if actor.is_system:
+        return statement
+    return statement.where(org_column.in_(visible_org_ids(actor)))
+
+
+def can_see_org(actor: Actor, org: Organisation) -> bool:
+    if actor.is_system:
+        return True
+    return bool(actor.organisation_path) and org.path.startswith(actor.organisation_path)
+
+
+def require_visible_org(session: Session, actor: Actor, code: str) -> Organisation:
+    org = session.exec(select(Organisation).where(Organisation.code == code)).first()
+    if org is None or not can_see_org(actor, org):
+        raise NotFound(code=code)
+    return org
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    if not actor.has_role(*roles):
+        raise Forbidden(roles=", ".join(str(r) for r in roles))
+
+
+def require_own_org(actor: Actor, org: Organisation) -> None:
+    """Writes are for the actor's own organisation, even where its scope is wider."""
+    if not actor.is_system and actor.organisation_id != org.id:
+        raise Forbidden()

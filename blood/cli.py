@@ -1,0 +1,195 @@
+"""Command line: ``flask --app app db …`` (Alembic) and ``flask --app app blood …``."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+from alembic import command
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from blood import db, migrate
+from blood.accounts.roles import AuthorityLevel, OrgKind
+
+db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
+blood_cli = AppGroup("blood", help="Administration of a blood deployment.")
+
+
+def _alembic_config():
+    return migrate.alembic_config(current_app.config["DATABASE_URL"])
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the schema to REVISION (default: head)."""
+    command.upgrade(_alembic_config(), revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema to REVISION (e.g. -1, or base)."""
+    command.downgrade(_alembic_config(), revision)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate", is_flag=True, help="Compare the models with the database.")
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Create a new migration script in migrations/versions."""
+    command.revision(_alembic_config(), message=message, autogenerate=autogenerate)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the database's current revision."""
+    command.current(_alembic_config(), verbose=True)
+
+
+@db_cli.command("history")
+def db_history() -> None:
+    command.history(_alembic_config())
+
+
+def _domain_errors_exit(fn):
+    """Print a refused operation's reasons and exit 2, instead of a traceback."""
+    from blood.errors import DomainError
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as error:
+            click.echo(f"error: {error.message}", err=True)
+            for name, messages in getattr(error, "fields", {}).items():
+                for message in messages:
+                    click.echo(f"  {name}: {message}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+@blood_cli.command("create-org")
+@click.argument("code")
+@click.option("--kind", type=click.Choice([k.value for k in OrgKind]), required=True)
+@click.option("--name-zh", required=True, help="Chinese name")
+@click.option("--name-en", required=True, help="English name")
+@click.option("--parent", "parent_code", help="Code of the supervising authority")
+@click.option("--level", type=click.Choice([lv.value for lv in AuthorityLevel]))
+@click.option("--division-code", help="6-digit GB/T 2260 code (authorities)")
+@click.option("--timezone", default="Asia/Shanghai", show_default=True)
+@_domain_errors_exit
+def create_org(code, kind, name_zh, name_en, parent_code, level, division_code, timezone):
+    """Add an organisation to the jurisdiction tree."""
+    from blood.accounts.scoping import Actor
+    from blood.accounts.service import OrganisationInput, create_organisation
+
+    with db.transaction() as session:
+        org = create_organisation(
+            session=session,
+            actor=Actor.system("cli"),
+            data=OrganisationInput(
+                code=code,
+                name_zh=name_zh,
+                name_en=name_en,
+                kind=OrgKind(kind),
+                parent_code=parent_code,
+                level=AuthorityLevel(level) if level else None,
+                division_code=division_code,
+                timezone=timezone,
+            ),
+        )
+    click.echo(f"created {org.kind} {org.code} (id {org.id})")
+
+
+@blood_cli.command("create-user")
+@click.argument("username")
+@click.option("--org", "org_code", required=True, help="Organisation code")
+@click.option("--name", "display_name", required=True, help="Full name")
+@click.option("--role", "roles", multiple=True, required=True, help="Repeat for several roles")
+@click.option("--locale", type=click.Choice(["zh_CN", "en"]), default="zh_CN")
+@click.password_option(envvar="BLOOD_NEW_USER_PASSWORD", help="Prompted for when not given")
+@_domain_errors_exit
+def create_user(username, org_code, display_name, roles, locale, password):
+    """Add a user to an organisation."""
+    from blood.accounts.scoping import Actor
+    from blood.accounts.service import create_user as create
+    from blood.accounts.service import organisation_by_code
+
+    with db.transaction() as session:
+        org = organisation_by_code(session=session, code=org_code)
+        if org is None:
+            raise click.BadParameter(f"no organisation {org_code}", param_hint="--org")
+        user = create(
+            session=session,
+            actor=Actor.system("cli"),
+            organisation=org,
+            username=username,
+            display_name=display_name,
+            password=password,
+            roles=list(roles),
+            locale=locale,
+        )
+    click.echo(f"created user {user.username} at {org.code}")
+
+
+@blood_cli.command("create-token")
+@click.argument("org_code")
+@click.option("--name", required=True, help="What will use the token, e.g. 'HIS production'")
+@_domain_errors_exit
+def create_token(org_code, name):
+    """Create an API token; the token alone is printed on the last line, once."""
+    from blood.accounts.scoping import Actor
+    from blood.accounts.service import create_token as create
+    from blood.accounts.service import organisation_by_code
+
+    with db.transaction() as session:
+        org = organisation_by_code(session=session, code=org_code)
+        if org is None:
+            raise click.BadParameter(f"no organisation {org_code}", param_hint="ORG_CODE")
+        token, plaintext = create(
+            session=session, actor=Actor.system("cli"), organisation=org, name=name
+        )
+    click.echo(f"token {token.name!r} for {org.code} (store it now; it is not shown again):")
+    click.echo(plaintext)
+
+
+@blood_cli.command("audit-verify")
+def audit_verify():
+    """Walk the audit chain; exit 1 naming the first broken row."""
+    from blood import audit
+
+    with db.transaction() as session:
+        checked, broken = audit.verify(session)
+    if broken is not None:
+        click.echo(
+            f"audit chain BROKEN at seq {broken.seq} (row id {broken.id}): {broken.reason}; "
+            f"{checked} rows before it are intact",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"audit chain intact: {checked} rows")
+
+
+@blood_cli.command("demo")
+def demo():
+    """Load the demo province (idempotent); prints new hospital tokens once."""
+    from blood.demo import load_demo
+
+    with db.transaction() as session:
+        result = load_demo(session)
+    if not result.created:
+        click.echo("demo data already present; nothing changed")
+        return
+    click.echo(f"demo data loaded: {result.organisations} organisations, {result.users} users")
+    click.echo("demo users share the password shown in the README (demo only)")
+    for org_code, token in result.tokens:
+        click.echo(f"API token for {org_code}: {token}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(blood_cli)

@@ -1,0 +1,109 @@
+"""Configuration defaults.
+
+Order of precedence (last wins): these defaults, ``instance/config.py``, ``BLOOD_*``
+environment variables (``BLOOD_DATABASE_URL`` sets ``DATABASE_URL``; values are parsed as
+JSON when they can be, so ``BLOOD_LOGIN_MAX_FAILURES=5`` is an int), then the ``test_config``
+mapping passed to ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+# Placeholders that are fine on a developer's laptop and refused in production.
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
+DEV_PII_KEY = "dev-only-pii-key-do-not-use-in-production"
+
+
+class Defaults:
+    # "production" (default: safe), "development" (what `make run` uses) or "testing".
+    ENV = "production"
+
+    SECRET_KEY: str | None = None
+    # Key for the keyed hashes and encryption of personal identifiers (resident ID, phone,
+    # patient number). Losing it makes stored identifiers unsearchable and unrecoverable.
+    PII_KEY: str | None = None
+
+    # None means the embedded SQLite file instance/blood.sqlite3.
+    DATABASE_URL: str | None = None
+    DATABASE_POOL_SIZE = 5
+    DATABASE_ECHO = False
+
+    # Sessions and cookies.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+    # Languages offered in the UI; the first is the fallback.
+    LANGUAGES = ["zh_CN", "en"]
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+    # Login throttling: per-IP rate limit (Flask-Limiter) and per-account lock-out.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+
+    # API (flask-smorest).
+    API_TITLE = "blood"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    # Served by blood itself from the swagger-ui-bundle package: no CDN.
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/static/"
+
+    # Header carrying a caller-chosen request id (echoed back, recorded in the audit log).
+    REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("BLOOD")
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    if not app.config.get("DATABASE_URL"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "blood.sqlite3")
+        app.config["DATABASE_URL"] = f"sqlite:///{path}"
+
+    env = app.config["ENV"]
+    if env not in ("production", "development", "testing"):
+        raise RuntimeError(f"ENV must be production, development or testing, not {env!r}")
+    if env == "production":
+        _refuse_default_secrets(app)
+    else:
+        app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or DEV_SECRET_KEY
+        app.config["PII_KEY"] = app.config.get("PII_KEY") or DEV_PII_KEY
+        # Development and tests run on plain http://127.0.0.1.
+        app.config["SESSION_COOKIE_SECURE"] = False
+        app.config["REMEMBER_COOKIE_SECURE"] = False
+
+
+def _refuse_default_secrets(app: Flask) -> None:
+    missing = [
+        name
+        for name, dev_value in (("SECRET_KEY", DEV_SECRET_KEY), ("PII_KEY", DEV_PII_KEY))
+        if not app.config.get(name) or app.config[name] == dev_value or len(app.config[name]) < 32
+    ]
+    if missing:
+        names = ", ".join(f"BLOOD_{name}" for name in missing)
+        raise RuntimeError(
+            f"blood refuses to start in production without its secrets: set {names} "
+            "(at least 32 random characters each, e.g. `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'`) in the environment or instance/config.py, "
+            "or set BLOOD_ENV=development on a developer machine."
+        )

@@ -1,0 +1,122 @@
+"""Engine and sessions: one Session per request (or CLI command, or job).
+
+The request owns the transaction: it is committed after a successful response (status < 400)
+and rolled back otherwise, so a refused request never leaves a half-written record.
+Services only ``add``/``flush``; they never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+EXTENSION_KEY = "blood.db"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (the only kind of timestamp we store)."""
+    return datetime.now(UTC)
+
+
+def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, echo=echo)
+        _configure_sqlite(engine)
+        return engine
+    return sa.create_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Foreign keys on, WAL, a busy timeout, and BEGIN under our control.
+
+    Python 3.11's sqlite3 module issues BEGIN lazily on its own, which breaks SAVEPOINTs and
+    transactional DDL; we switch that off and emit BEGIN ourselves (SQLAlchemy's SQLite docs,
+    "Serializable isolation / Savepoints / Transactional DDL").
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """Per-app engine and session factory, kept in ``app.extensions``."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.sessionmaker = sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(
+        app.config["DATABASE_URL"],
+        pool_size=int(app.config["DATABASE_POOL_SIZE"]),
+        echo=bool(app.config["DATABASE_ECHO"]),
+    )
+    app.extensions[EXTENSION_KEY] = Database(engine)
+    app.after_request(_finish_request)
+    app.teardown_appcontext(_close_session)
+
+
+def get_db(app: Flask | None = None) -> Database:
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def session() -> Session:
+    """The session of the current request, CLI command or job."""
+    if "db_session" not in g:
+        g.db_session = get_db().sessionmaker()
+    return g.db_session
+
+
+def _finish_request(response: Response) -> Response:
+    current = g.get("db_session")
+    if current is not None:
+        if response.status_code < 400:
+            current.commit()
+        else:
+            current.rollback()
+    return response
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    current = g.pop("db_session", None)
+    if current is not None:
+        current.close()
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """A unit of work outside a request (CLI, jobs): commit on success, roll back on error."""
+    current = session()
+    try:
+        yield current
+        current.commit()
+    except BaseException:
+        current.rollback()
+        raise

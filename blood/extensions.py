@@ -1,0 +1,51 @@
+"""Extension singletons, bound to an app in ``create_app`` with ``init_app``."""
+
+from __future__ import annotations
+
+from flask import request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from flask_smorest import Api
+from flask_wtf.csrf import CSRFProtect
+
+from blood.errors import http_error_response
+
+
+class BloodApi(Api):
+    """flask-smorest, with errors in blood's one JSON shape (see ``blood.errors``)."""
+
+    def handle_http_exception(self, error):
+        return http_error_response(error)
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+    if best is None:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return "zh_CN" if best.startswith("zh") else best
+
+
+def select_timezone() -> str | None:
+    from blood.accounts.auth import current_organisation
+
+    try:
+        org = current_organisation()
+    except RuntimeError:
+        return None
+    return org.timezone if org is not None else None
+
+
+babel = Babel()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+api = BloodApi()

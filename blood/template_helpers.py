@@ -1,0 +1,71 @@
+"""What every template may use: navigation by role, labels, the current locale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from blood.accounts.roles import KIND_LABELS, LEVEL_LABELS, ROLE_LABELS, OrgKind, Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    kinds: frozenset[OrgKind] | None = None  # None: every kind
+    roles: frozenset[Role] | None = None  # None: every role
+
+
+# Later features append their entries here (one list, so the menu is the same everywhere).
+NAV_ITEMS: list[NavItem] = [
+    NavItem("core.home", _l("Home")),
+    NavItem(
+        "accounts.organisations",
+        _l("Jurisdiction"),
+        kinds=frozenset({OrgKind.AUTHORITY}),
+    ),
+    NavItem("accounts.users", _l("Users"), roles=frozenset({Role.ORG_ADMIN})),
+    NavItem("accounts.tokens", _l("API tokens"), roles=frozenset({Role.ORG_ADMIN})),
+    NavItem("core.activity", _l("Activity"), roles=frozenset({Role.ORG_ADMIN, Role.INSPECTOR})),
+]
+
+
+def nav_for(actor) -> list[dict]:
+    if actor is None:
+        return []
+    items = []
+    for item in NAV_ITEMS:
+        if item.kinds is not None and actor.organisation_kind not in item.kinds:
+            continue
+        if item.roles is not None and not actor.has_role(*item.roles):
+            continue
+        items.append(
+            {
+                "url": url_for(item.endpoint),
+                "label": item.label,
+                "active": request.endpoint == item.endpoint,
+            }
+        )
+    return items
+
+
+def register_template_helpers(app: Flask) -> None:
+    from blood.accounts.auth import current_actor, current_organisation
+
+    @app.context_processor
+    def _globals():
+        locale = str(get_locale() or "zh_CN")
+        actor = current_actor() if request else None
+        return {
+            "locale": locale,
+            "html_lang": "zh-CN" if locale.startswith("zh") else "en",
+            "actor": actor,
+            "organisation": current_organisation() if actor else None,
+            "nav_items": nav_for(actor),
+            "kind_label": lambda kind: KIND_LABELS.get(OrgKind(kind), kind),
+            "level_label": lambda level: LEVEL_LABELS.get(level, level) if level else "",
+            "role_label": lambda role: ROLE_LABELS.get(role, role),
+        }
