@@ -53,6 +53,7 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute"
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    PASSWORD_HASH_METHOD = "scrypt"
 
     # API (flask-smorest).
     API_TITLE = "blood"

@@ -80,6 +80,9 @@ class ValidationFailed(DomainError):
         super().__init__(template, **facts)
         self.fields = fields
 
+    def __str__(self) -> str:
+        return f"{self.code}: {self.fields}"
+
 
 # Stable machine-readable names for plain HTTP statuses.
 _HTTP_CODES = {
@@ -180,5 +183,4 @@ def unexpected_error_response(error: Exception):
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error_response)
     app.register_error_handler(DomainError, domain_error_response)
-    if not app.config.get("PROPAGATE_EXCEPTIONS"):
-        app.register_error_handler(Exception, unexpected_error_response)
+    app.register_error_handler(Exception, unexpected_error_response)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -21,9 +21,10 @@ class BloodApi(Api):
 
 
 def select_locale() -> str:
-    from flask import current_app
-
+    """The user's saved choice, else the page switch, else Accept-Language; CLI: default."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("lang")
@@ -36,12 +37,12 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str | None:
+    """Times are shown in the time zone of the user's organisation."""
     from blood.accounts.auth import current_organisation
 
-    try:
-        org = current_organisation()
-    except RuntimeError:
+    if not has_request_context():
         return None
+    org = current_organisation()
     return org.timezone if org is not None else None
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
@@ -18,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from blood import audit
 from blood.accounts.models import ApiToken, Organisation, User
 from blood.accounts.roles import (
+    LEVEL_LABELS,
     LEVEL_ORDER,
     ROLES_BY_KIND,
     AuthorityLevel,
@@ -93,7 +95,11 @@ def _authority_errors(data: OrganisationInput, parent: Organisation | None) -> d
     }[data.level]
     if not shape_ok:
         errors["division_code"] = [
-            _("%(code)s is not the code of a %(level)s.", code=code, level=data.level.value)
+            _(
+                "%(code)s is not a division code of this level (%(level)s).",
+                code=code,
+                level=LEVEL_LABELS[data.level],
+            )
         ]
     if parent is None:
         if data.level not in (AuthorityLevel.NATIONAL, AuthorityLevel.PROVINCE):
@@ -186,6 +192,12 @@ def organisation_by_code(*, session: Session, code: str) -> Organisation | None:
 # --- users -------------------------------------------------------------------------------
 
 
+def _hash_password(password: str) -> str:
+    # Tests set a cheaper PASSWORD_HASH_METHOD; production keeps werkzeug's scrypt default.
+    method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+    return generate_password_hash(password, method=method or "scrypt")
+
+
 def _password_errors(password: str, username: str) -> list[str]:
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -234,7 +246,7 @@ def create_user(
         organisation_id=organisation.id,
         username=username,
         display_name=display_name.strip(),
-        password_hash=generate_password_hash(password),
+        password_hash=_hash_password(password),
         roles=sorted(set(roles)),
         locale=locale,
         session_nonce=secrets.token_hex(8),
@@ -313,7 +325,7 @@ def change_password(
         errors["new_password"] = [_("Choose a password different from the current one.")]
     if errors:
         raise ValidationFailed(errors)
-    user.password_hash = generate_password_hash(new_password)
+    user.password_hash = _hash_password(new_password)
     user.password_changed_at = utcnow()
     user.session_nonce = secrets.token_hex(8)  # ends the user's other sessions
     audit.record(session, actor, "user.password_change", user, changes={"password": ["***", "***"]})

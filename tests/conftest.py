@@ -1,0 +1,240 @@
+"""Test fixtures: the whole suite runs on SQLite and, when BLOOD_TEST_DATABASE_URL is set,
+again on PostgreSQL (in a throwaway database created and dropped here).
+
+Each test runs inside one connection-level transaction that is rolled back at its end; the
+app's sessions join it through SAVEPOINTs, so a request's commit or rollback behaves as in
+production while nothing leaks between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from blood import create_app, migrate
+from blood.db import get_db
+
+PG_ENV = "BLOOD_TEST_DATABASE_URL"
+
+TEST_CONFIG = {
+    "ENV": "testing",
+    "PII_KEY": "test-pii-key-" + "x" * 32,
+    "SECRET_KEY": "test-secret-key-" + "x" * 32,
+    # Fast hashes: the suite creates many users. Production keeps scrypt.
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "WTF_CSRF_ENABLED": True,
+}
+
+
+def backends() -> list[str]:
+    names = ["sqlite"]
+    if os.environ.get(PG_ENV):
+        names.append("postgresql")
+    return names
+
+
+def _create_pg_database(base_url: str) -> tuple[str, sa.Engine]:
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    name = f"blood_test_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    return url, admin
+
+
+def _drop_pg_database(admin: sa.Engine, url: str) -> None:
+    name = make_url(url).database
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def fresh_database(tmp_path_factory):
+    """A factory of empty databases of a backend, dropped at the end of the session."""
+    created: list[tuple[sa.Engine, str]] = []
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp("sqlite") / "blood.sqlite3"
+            return f"sqlite:///{path}"
+        url, admin = _create_pg_database(os.environ[PG_ENV])
+        created.append((admin, url))
+        return url
+
+    yield make
+    for admin, url in created:
+        _drop_pg_database(admin, url)
+
+
+@pytest.fixture(scope="session", params=backends())
+def database_url(request, fresh_database) -> str:
+    """A database of the backend under test, migrated to head with Alembic."""
+    url = fresh_database(request.param)
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def base_app(database_url) -> Iterator[Flask]:
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
+    yield app
+    get_db(app).engine.dispose()
+
+
+@pytest.fixture
+def app(base_app) -> Iterator[Flask]:
+    """The app with every session bound to one outer transaction, rolled back afterwards."""
+    from blood.extensions import limiter
+
+    database = get_db(base_app)
+    connection = database.engine.connect()
+    outer = connection.begin()
+    database.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    limiter.reset()
+    try:
+        yield base_app
+    finally:
+        database.sessionmaker.configure(bind=database.engine, join_transaction_mode="conservative_savepoint"
+        )
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def backend(base_app) -> str:
+    return get_db(base_app).dialect
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app) -> Iterator[Session]:
+    """A session for arranging and checking data, in the test's transaction.
+
+    No app context stays pushed: requests made by the test client must get their own
+    (and so their own ``g``), as in production. Wrap service calls in ``app.app_context()``.
+    """
+    db_session = get_db(app).sessionmaker()
+    yield db_session
+    db_session.close()
+
+
+# --- a small world of organisations and users ---------------------------------------------
+
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass
+class World:
+    orgs: dict = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
+
+    def org(self, code: str):
+        return self.orgs[code]
+
+
+@pytest.fixture
+def world(app, session) -> World:
+    """Province ZJ (330000) > cities HZ (330100) and WZ (330300); county CA (330127) in HZ.
+
+    Station S-CA in the county, station S-WZ in Wenzhou, hospital H-HZ in Hangzhou city,
+    hospital H-WZ in Wenzhou, blood centre BC under the province.
+    """
+    from blood.accounts.roles import AuthorityLevel, OrgKind, Role
+    from blood.accounts.scoping import Actor
+    from blood.accounts.service import OrganisationInput, create_organisation, create_user
+
+    actor = Actor.system("tests")
+    world = World()
+    specs = [
+        ("ZJ", OrgKind.AUTHORITY, None, AuthorityLevel.PROVINCE, "330000"),
+        ("HZ", OrgKind.AUTHORITY, "ZJ", AuthorityLevel.CITY, "330100"),
+        ("WZ", OrgKind.AUTHORITY, "ZJ", AuthorityLevel.CITY, "330300"),
+        ("CA", OrgKind.AUTHORITY, "HZ", AuthorityLevel.COUNTY, "330127"),
+        ("S-CA", OrgKind.PLASMA_STATION, "CA", None, None),
+        ("S-WZ", OrgKind.PLASMA_STATION, "WZ", None, None),
+        ("H-HZ", OrgKind.HOSPITAL, "HZ", None, None),
+        ("H-WZ", OrgKind.HOSPITAL, "WZ", None, None),
+        ("BC", OrgKind.BLOOD_CENTRE, "ZJ", None, None),
+        ("MF", OrgKind.MANUFACTURER, "ZJ", None, None),
+    ]
+    with app.app_context():
+        for code, kind, parent, level, division in specs:
+            world.orgs[code] = create_organisation(
+                session=session,
+                actor=actor,
+                data=OrganisationInput(
+                    code=code,
+                    name_zh=f"{code} 机构",
+                    name_en=f"{code} organisation",
+                    kind=kind,
+                    parent_code=parent,
+                    level=level,
+                    division_code=division,
+                ),
+            )
+        users = [
+            ("p.inspector", "ZJ", [Role.INSPECTOR]),
+            ("p.admin", "ZJ", [Role.ORG_ADMIN]),
+            ("hz.inspector", "HZ", [Role.INSPECTOR]),
+            ("wz.inspector", "WZ", [Role.INSPECTOR]),
+            ("ca.inspector", "CA", [Role.INSPECTOR]),
+            ("sca.registrar", "S-CA", [Role.REGISTRAR]),
+            ("sca.admin", "S-CA", [Role.ORG_ADMIN]),
+            ("swz.admin", "S-WZ", [Role.ORG_ADMIN]),
+            ("hhz.admin", "H-HZ", [Role.ORG_ADMIN]),
+            ("hhz.officer", "H-HZ", [Role.TRANSFUSION_OFFICER]),
+            ("bc.clerk", "BC", [Role.STOCK_CLERK]),
+            ("mf.clerk", "MF", [Role.RECEIVING_CLERK]),
+        ]
+        for username, org_code, roles in users:
+            world.users[username] = create_user(
+                session=session,
+                actor=actor,
+                organisation=world.orgs[org_code],
+                username=username,
+                display_name=username,
+                password=PASSWORD,
+                roles=[r.value for r in roles],
+                locale="en",
+            )
+        session.commit()
+    return world
+
+
+def login(client, username: str, password: str = PASSWORD, lang: str = "en"):
+    """Log in through the real form, CSRF token included."""
+    page = client.get("/login", headers={"Accept-Language": lang})
+    token = csrf_token_of(page.get_data(as_text=True))
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        headers={"Accept-Language": lang},
+    )
+
+
+def csrf_token_of(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
