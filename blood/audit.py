@@ -8,7 +8,8 @@ the first affected row. (Deleting the newest rows cannot be seen from the table 
 head hash is also pushed to the supervising authority with each summary.)
 
 On PostgreSQL a transaction-scoped advisory lock serialises writers of the chain, so
-concurrent requests never fork it; SQLite allows one writer at a time anyway.
+concurrent requests never fork it; on SQLite every writing transaction holds the database's
+single write lock from its start (``BEGIN IMMEDIATE``, see ``blood.db``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
@@ -42,6 +42,11 @@ def _configure_sqlite(engine: Engine) -> None:
     Python 3.11's sqlite3 module issues BEGIN lazily on its own, which breaks SAVEPOINTs and
     transactional DDL; we switch that off and emit BEGIN ourselves (SQLAlchemy's SQLite docs,
     "Serializable isolation / Savepoints / Transactional DDL").
+
+    A transaction that reads and then writes while another connection commits fails at once
+    with "database is locked" (SQLite cannot upgrade a stale read snapshot). So whatever may
+    write -- every request but GET/HEAD/OPTIONS, every CLI command and job -- starts with
+    BEGIN IMMEDIATE, taking the single write lock up front and waiting for it (busy_timeout).
     """
 
     @event.listens_for(engine, "connect")
@@ -57,7 +62,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _may_write() -> bool:
+    return not (has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"))
 
 
 class Database:
