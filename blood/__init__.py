@@ -6,7 +6,7 @@ import os
 import re
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 
 __all__ = ["create_app"]
 
@@ -99,6 +99,13 @@ def _register_request_hooks(app: Flask) -> None:
     def _assign_request_id():
         given = request.headers.get(header, "")
         g.request_id = given if _REQUEST_ID_RE.match(given) else uuid.uuid4().hex
+
+    @app.before_request
+    def _refuse_oversized_body():
+        # Werkzeug refuses only when the body is read; refuse up front, whatever the route.
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if limit and request.content_length and request.content_length > limit:
+            abort(413)
 
     @app.before_request
     def _protect_from_csrf():

@@ -48,6 +48,8 @@ class AuditEvent(SQLModel, table=True):
     actor_type: str = Field(max_length=16)
     actor_id: int | None = Field(default=None)
     actor_name: str = Field(max_length=100)
+    actor_organisation_code: str | None = Field(default=None, max_length=32)
+    # The organisation whose records changed: what scoping of the log is by.
     organisation_id: int | None = Field(default=None, index=True)
     organisation_code: str | None = Field(default=None, max_length=32)
     action: str = Field(max_length=64, index=True)
@@ -66,6 +68,7 @@ class AuditEvent(SQLModel, table=True):
             "actor_type": self.actor_type,
             "actor_id": self.actor_id,
             "actor_name": self.actor_name,
+            "actor_organisation_code": self.actor_organisation_code,
             "organisation_id": self.organisation_id,
             "organisation_code": self.organisation_code,
             "action": self.action,
@@ -134,15 +137,21 @@ def record(
     changes: Mapping[str, Any] | None = None,
     entity_type: str | None = None,
     entity_id: Any = None,
+    organisation: Any = None,
 ) -> AuditEvent:
     """Append one event. ``before`` is a ``snapshot`` taken before the change; the after
-    state is read from ``entity`` (flushed here so that a new row has its id)."""
+    state is read from ``entity`` (flushed here so that a new row has its id).
+
+    ``organisation`` is whose records changed; by default the entity's own organisation
+    (its ``organisation_id``, or itself if it is one), else the actor's.
+    """
     if entity is not None:
         session.flush()
         entity_type = entity_type or type(entity).__tablename__
         entity_id = entity_id if entity_id is not None else getattr(entity, "id", None)
         if changes is None:
             changes = diff(before or {}, snapshot(entity))
+    org_id, org_code = _subject_organisation(session, actor, entity, organisation)
     _lock_chain(session)
     last = session.exec(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
@@ -154,8 +163,9 @@ def record(
         actor_type=actor.kind,
         actor_id=actor.id,
         actor_name=actor.name,
-        organisation_id=actor.organisation_id,
-        organisation_code=actor.organisation_code,
+        actor_organisation_code=actor.organisation_code,
+        organisation_id=org_id,
+        organisation_code=org_code,
         action=action,
         entity_type=entity_type,
         entity_id=None if entity_id is None else str(entity_id),
@@ -167,6 +177,21 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def _subject_organisation(
+    session: Session, actor: Actor, entity: Any, organisation: Any
+) -> tuple[int | None, str | None]:
+    from blood.accounts.models import Organisation
+
+    if organisation is None and entity is not None:
+        if isinstance(entity, Organisation):
+            organisation = entity
+        elif getattr(entity, "organisation_id", None) is not None:
+            organisation = session.get(Organisation, entity.organisation_id)
+    if organisation is not None:
+        return organisation.id, organisation.code
+    return actor.organisation_id, actor.organisation_code
 
 
 def _lock_chain(session: Session) -> None:

@@ -175,11 +175,18 @@ def audit_verify():
 
 
 @blood_cli.command("demo")
-def demo():
+@click.option("--if-empty", is_flag=True, help="Only into a database with no organisations.")
+def demo(if_empty: bool):
     """Load the demo province (idempotent); prints new hospital tokens once."""
+    from sqlmodel import select
+
+    from blood.accounts.models import Organisation
     from blood.demo import load_demo
 
     with db.transaction() as session:
+        if if_empty and session.exec(select(Organisation.id)).first() is not None:
+            click.echo("the database holds organisations; demo data not loaded")
+            return
         result = load_demo(session)
     if not result.created:
         click.echo("demo data already present; nothing changed")

@@ -103,7 +103,8 @@ def app(base_app) -> Iterator[Flask]:
     try:
         yield base_app
     finally:
-        database.sessionmaker.configure(bind=database.engine, join_transaction_mode="conservative_savepoint"
+        database.sessionmaker.configure(
+            bind=database.engine, join_transaction_mode="conservative_savepoint"
         )
         outer.rollback()
         connection.close()

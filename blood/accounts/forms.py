@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -38,7 +38,9 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
     roles = CheckboxList(_l("Roles"), validators=[DataRequired()])
     locale = SelectField(
-        _l("Language"), choices=[("zh_CN", "中文"), ("en", "English")], default="zh_CN"
+        _l("Language"),
+        choices=[SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")],
+        default="zh_CN",
     )
 
 

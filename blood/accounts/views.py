@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlmodel import select
+from wtforms import SelectChoice
 
 from blood import db
 from blood.accounts import service
@@ -89,14 +90,14 @@ def change_password():
             service.change_password(
                 session=db.session(),
                 actor=require_actor(),
-                user=current_user,
+                user=current_user._get_current_object(),
                 current_password=form.current_password.data,
                 new_password=form.new_password.data,
             )
         except ValidationFailed as error:
             apply_errors(form, error)
         else:
-            login_user(current_user)  # the session id changed with the password
+            login_user(current_user._get_current_object())  # its id changed with the password
             flash(_("Your password is changed. Other sessions are logged out."), "success")
             return redirect(url_for("core.home"))
     status = 422 if form.errors else 200
@@ -137,7 +138,8 @@ def users():
     org = current_organisation()
     form = UserForm()
     form.roles.choices = [
-        (role.value, str(ROLE_LABELS[role])) for role in ROLES_BY_KIND[OrgKind(org.kind)]
+        SelectChoice(role.value, str(ROLE_LABELS[role]))
+        for role in ROLES_BY_KIND[OrgKind(org.kind)]
     ]
     status = 200
     if form.validate_on_submit():

@@ -91,7 +91,9 @@ def switch_language(code: str):
         abort(404)
     session["lang"] = code
     if current_user.is_authenticated:
-        accounts.set_locale(session=db.session(), user=current_user, locale=code)
+        accounts.set_locale(
+            session=db.session(), user=current_user._get_current_object(), locale=code
+        )
     target = request.args.get("next", "")
     # Only same-site paths: never an open redirect.
     if not target.startswith("/") or target.startswith("//"):

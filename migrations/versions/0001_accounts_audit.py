@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('actor_type', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('actor_organisation_code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('organisation_code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),

@@ -69,7 +69,7 @@ def test_event_records_who_what_and_request_id(app, client, session, world):
     [event] = events(session, "api_token.create")
     assert event.actor_type == "user"
     assert event.actor_name == "sca.admin"
-    assert event.organisation_code == "S-CA"
+    assert event.organisation_code == event.actor_organisation_code == "S-CA"
     assert event.request_id == "req-audit-1"
     assert event.changes["name"] == [None, "LIS"]
     assert event.changes["token_hash"] == [None, audit.REDACTED]

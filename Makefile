@@ -1,0 +1,45 @@
+# The README's two commands: `make run` and `make test`. Everything they need is set up here.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+WORKERS ?= 2
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint install translations compile-translations clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+compile-translations: $(STAMP)
+	$(BIN)/pybabel -q compile -d blood/translations
+
+## Serve on http://127.0.0.1:$(PORT) with the embedded SQLite database and demo data.
+run: compile-translations
+	BLOOD_ENV=$${BLOOD_ENV:-development} $(BIN)/flask --app app db upgrade
+	BLOOD_ENV=$${BLOOD_ENV:-development} $(BIN)/flask --app app blood demo --if-empty
+	BLOOD_ENV=$${BLOOD_ENV:-development} exec $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) \
+		--workers $(WORKERS) --access-logfile - app:app
+
+## Lint, then the whole suite (also on PostgreSQL when BLOOD_TEST_DATABASE_URL is set).
+test: compile-translations
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Re-extract messages and merge them into the zh_CN catalogue (then translate the new ones).
+translations: $(STAMP)
+	$(BIN)/pybabel -q extract -F blood/translations/babel.cfg -k _l -k lazy_gettext \
+		-o blood/translations/messages.pot .
+	$(BIN)/pybabel -q update -i blood/translations/messages.pot -d blood/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,58 @@
+"""Configuration: defaults, instance/config.py, BLOOD_* variables; production needs secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from blood import create_app
+
+GOOD_SECRET = "s" * 40
+
+
+def test_production_refuses_to_start_without_secrets_and_names_them(monkeypatch, tmp_path):
+    monkeypatch.delenv("BLOOD_SECRET_KEY", raising=False)
+    monkeypatch.delenv("BLOOD_PII_KEY", raising=False)
+    monkeypatch.setenv("BLOOD_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError) as refused:
+        create_app({"ENV": "production"})
+    assert "BLOOD_SECRET_KEY" in str(refused.value)
+    assert "BLOOD_PII_KEY" in str(refused.value)
+
+
+def test_production_refuses_the_development_placeholders(monkeypatch, tmp_path):
+    from blood.config import DEV_PII_KEY
+
+    monkeypatch.setenv("BLOOD_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError) as refused:
+        create_app({"ENV": "production", "SECRET_KEY": GOOD_SECRET, "PII_KEY": DEV_PII_KEY})
+    assert "BLOOD_PII_KEY" in str(refused.value)
+    assert "BLOOD_SECRET_KEY" not in str(refused.value)
+
+
+def test_production_with_secrets_starts_with_secure_cookies(monkeypatch, tmp_path):
+    monkeypatch.setenv("BLOOD_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("BLOOD_SECRET_KEY", GOOD_SECRET)
+    monkeypatch.setenv("BLOOD_PII_KEY", GOOD_SECRET + "p")
+    app = create_app({"ENV": "production"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'blood.sqlite3'}"
+
+
+def test_instance_config_then_environment_override_defaults(monkeypatch, tmp_path):
+    (tmp_path / "config.py").write_text(
+        'LOGIN_MAX_FAILURES = 3\nDATABASE_URL = "sqlite:////tmp/from-instance.db"\n'
+    )
+    monkeypatch.setenv("BLOOD_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("BLOOD_ENV", "development")
+    monkeypatch.setenv("BLOOD_DATABASE_URL", "sqlite:////tmp/from-env.db")
+    app = create_app()
+    assert app.config["LOGIN_MAX_FAILURES"] == 3  # instance/config.py
+    assert app.config["DATABASE_URL"] == "sqlite:////tmp/from-env.db"  # environment wins
+    assert app.config["ENV"] == "development"
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_unknown_env_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("BLOOD_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="ENV must be"):
+        create_app({"ENV": "staging"})
