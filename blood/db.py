@@ -7,6 +7,7 @@ Services only ``add``/``flush``; they never commit.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 EXTENSION_KEY = "blood.db"
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -105,11 +107,20 @@ def session() -> Session:
 
 def _finish_request(response: Response) -> Response:
     current = g.get("db_session")
-    if current is not None:
-        if response.status_code < 400:
+    if current is None:
+        return response
+    if response.status_code >= 400:
+        current.rollback()
+    elif request.method in ("GET", "HEAD", "OPTIONS"):
+        # A safe request writes only bookkeeping (a token's last use, a language choice);
+        # losing that to a concurrent writer must not turn the answer into an error.
+        try:
             current.commit()
-        else:
+        except sa.exc.SQLAlchemyError:
             current.rollback()
+            log.warning("dropped the bookkeeping writes of %s %s", request.method, request.path)
+    else:
+        current.commit()
     return response
 
 

@@ -31,6 +31,9 @@ class Organisation(SQLModel, table=True):
             "(kind = 'authority') = (level IS NOT NULL AND division_code IS NOT NULL)",
             name="ck_organisation_authority_fields",
         ),
+        # Subtree scoping is `path LIKE '/1/4/%'`; on PostgreSQL a prefix LIKE can use a btree
+        # index only with the pattern operator class (whatever the database's collation).
+        sa.Index("ix_organisation_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -41,7 +44,7 @@ class Organisation(SQLModel, table=True):
     level: str | None = Field(default=None, max_length=16)
     division_code: str | None = Field(default=None, max_length=6, index=True)
     parent_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
-    path: str = Field(default="", max_length=500, index=True)
+    path: str = Field(default="", max_length=500)
     timezone: str = Field(default="Asia/Shanghai", max_length=64)
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)

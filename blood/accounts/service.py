@@ -179,10 +179,23 @@ def create_organisation(*, session: Session, actor: Actor, data: OrganisationInp
 def list_organisations(
     *, session: Session, actor: Actor, kind: OrgKind | None = None
 ) -> list[Organisation]:
+    """The organisations the actor may see, in tree order (each authority followed by its
+    jurisdiction; at each level authorities first, then by code)."""
     statement = select(Organisation).where(Organisation.id.in_(visible_org_ids(actor)))
+    orgs = list(session.exec(statement).all())
+    by_id = {org.id: org for org in orgs}
+
+    def tree_key(org: Organisation) -> tuple:
+        ancestry = [int(part) for part in org.path.strip("/").split("/")]
+        return tuple(
+            (by_id[i].kind != OrgKind.AUTHORITY, by_id[i].code) if i in by_id else (False, "")
+            for i in ancestry
+        )
+
+    orgs.sort(key=tree_key)
     if kind is not None:
-        statement = statement.where(Organisation.kind == kind.value)
-    return list(session.exec(statement.order_by(Organisation.path)).all())
+        orgs = [org for org in orgs if org.kind == kind.value]
+    return orgs
 
 
 def organisation_by_code(*, session: Session, code: str) -> Organisation | None:

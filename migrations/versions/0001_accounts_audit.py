@@ -66,7 +66,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_organisation_division_code'), ['division_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_organisation_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_organisation_parent_id'), ['parent_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_organisation_path'), ['path'], unique=False)
+        batch_op.create_index('ix_organisation_path', ['path'], unique=False, postgresql_ops={'path': 'varchar_pattern_ops'})
 
     op.create_table('app_user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -124,7 +124,7 @@ def downgrade() -> None:
 
     op.drop_table('app_user')
     with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_organisation_path'))
+        batch_op.drop_index('ix_organisation_path')
         batch_op.drop_index(batch_op.f('ix_organisation_parent_id'))
         batch_op.drop_index(batch_op.f('ix_organisation_kind'))
         batch_op.drop_index(batch_op.f('ix_organisation_division_code'))

@@ -123,3 +123,11 @@ def test_web_jurisdiction_page_is_scoped(app, client, world):
     assert "H-HZ" not in page and "S-CA" not in page
     assert client.get("/organisations/H-HZ").status_code == 404
     assert client.get("/organisations/H-WZ").status_code == 200
+
+
+def test_organisations_are_listed_in_tree_order(app, session, world):
+    with app.app_context():
+        actor = actor_for_user(session, world.users["p.inspector"])
+        codes = [o.code for o in list_organisations(session=session, actor=actor)]
+    # Each authority is followed by its jurisdiction; authorities before other kinds.
+    assert codes == ["ZJ", "HZ", "CA", "S-CA", "H-HZ", "WZ", "H-WZ", "S-WZ", "BC", "MF"]

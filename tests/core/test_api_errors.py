@@ -170,3 +170,55 @@ def test_readyz_reports_an_unreachable_database():
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["status"] == "unavailable"
+
+
+@pytest.fixture(scope="module")
+def raising_app(tmp_path_factory):
+    """A separate app whose test-only routes raise each kind of error the services raise."""
+    from flask import request
+
+    from blood.errors import Conflict, Forbidden, ValidationFailed
+
+    path = tmp_path_factory.mktemp("raising") / "db.sqlite3"
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{path}"})
+
+    @app.post("/api/v1/test-json")
+    def needs_json():
+        return request.get_json()
+
+    @app.get("/api/v1/test-forbidden")
+    def forbidden():
+        raise Forbidden()
+
+    @app.get("/api/v1/test-conflict")
+    def conflict():
+        raise Conflict()
+
+    @app.get("/api/v1/test-invalid")
+    def invalid():
+        raise ValidationFailed({"weight": ["Not a number."]})
+
+    return app
+
+
+def test_400_malformed_json(raising_app):
+    response = raising_app.test_client().post(
+        "/api/v1/test-json",
+        data="{not json",
+        headers={"Content-Type": "application/json", "Authorization": "Bearer x"},
+    )
+    assert_error(response, 400, "bad_request")
+
+
+@pytest.mark.parametrize(
+    "path, status, error",
+    [
+        ("/api/v1/test-forbidden", 403, "forbidden"),
+        ("/api/v1/test-conflict", 409, "conflict"),
+        ("/api/v1/test-invalid", 422, "validation_failed"),
+    ],
+)
+def test_domain_errors_share_the_shape(raising_app, path, status, error):
+    body = assert_error(raising_app.test_client().get(path), status, error)
+    if status == 422:
+        assert body["errors"] == {"json": {"weight": ["Not a number."]}}
