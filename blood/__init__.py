@@ -31,8 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.testing = app.config["ENV"] == "testing"
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # see _protect_from_csrf
 
-    from blood import db
+    from blood import db, validation_messages
 
+    validation_messages.install()
     db.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -79,14 +80,19 @@ def _register_blueprints(app: Flask) -> None:
     from blood.accounts.api import blp as accounts_api
     from blood.accounts.views import bp as accounts_views
     from blood.core.views import bp as core_views
+    from blood.donors.api import blp as donors_api
     from blood.extensions import api
+    from blood.plasma.api import blp as plasma_api
+    from blood.plasma.views import bp as plasma_views
 
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Organisation API token"}
     )
-    api.register_blueprint(accounts_api, url_prefix="/api/v1")
+    for blueprint in (accounts_api, donors_api, plasma_api):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(core_views)
     app.register_blueprint(accounts_views)
+    app.register_blueprint(plasma_views)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -19,6 +19,9 @@ class NavItem:
     roles: frozenset[Role] | None = None  # None: every role
 
 
+_STATION = frozenset({OrgKind.PLASMA_STATION})
+_STATION_STAFF = frozenset({Role.REGISTRAR, Role.PHYSICIAN, Role.COLLECTOR, Role.QUALITY})
+
 # Later features append their entries here (one list, so the menu is the same everywhere).
 NAV_ITEMS: list[NavItem] = [
     NavItem("core.home", _l("Home")),
@@ -26,6 +29,16 @@ NAV_ITEMS: list[NavItem] = [
         "accounts.organisations",
         _l("Jurisdiction"),
         kinds=frozenset({OrgKind.AUTHORITY}),
+    ),
+    NavItem("plasma.desk", _l("Front desk"), kinds=_STATION, roles=_STATION_STAFF),
+    NavItem("plasma.lab", _l("Laboratory"), kinds=_STATION, roles=frozenset({Role.LAB})),
+    NavItem("plasma.quarantine", _l("Quarantine"), kinds=_STATION, roles=frozenset({Role.QUALITY})),
+    NavItem("plasma.inventory", _l("Inventory"), kinds=_STATION),
+    NavItem(
+        "plasma.shipments",
+        _l("Shipments"),
+        kinds=frozenset({OrgKind.PLASMA_STATION, OrgKind.MANUFACTURER}),
+        roles=frozenset({Role.QUALITY, Role.RECEIVING_CLERK, Role.ORG_ADMIN}),
     ),
     NavItem("accounts.users", _l("Users"), roles=frozenset({Role.ORG_ADMIN})),
     NavItem("accounts.tokens", _l("API tokens"), roles=frozenset({Role.ORG_ADMIN})),

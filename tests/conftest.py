@@ -31,6 +31,8 @@ TEST_CONFIG = {
     # Fast hashes: the suite creates many users. Production keeps scrypt.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     "WTF_CSRF_ENABLED": True,
+    # Assertions read English; deployments default to Chinese (tests/core/test_i18n.py).
+    "BABEL_DEFAULT_LOCALE": "en",
 }
 
 
@@ -199,6 +201,12 @@ def world(app, session) -> World:
             ("ca.inspector", "CA", [Role.INSPECTOR]),
             ("sca.registrar", "S-CA", [Role.REGISTRAR]),
             ("sca.admin", "S-CA", [Role.ORG_ADMIN]),
+            ("sca.physician", "S-CA", [Role.PHYSICIAN]),
+            ("sca.collector", "S-CA", [Role.COLLECTOR]),
+            ("sca.lab", "S-CA", [Role.LAB]),
+            ("sca.quality", "S-CA", [Role.QUALITY]),
+            ("swz.registrar", "S-WZ", [Role.REGISTRAR]),
+            ("swz.physician", "S-WZ", [Role.PHYSICIAN]),
             ("swz.admin", "S-WZ", [Role.ORG_ADMIN]),
             ("hhz.admin", "H-HZ", [Role.ORG_ADMIN]),
             ("hhz.officer", "H-HZ", [Role.TRANSFUSION_OFFICER]),
@@ -216,8 +224,31 @@ def world(app, session) -> World:
                 roles=[r.value for r in roles],
                 locale="en",
             )
+        # Collecting organisations: ISBT 128 facility ids and designated areas.
+        from blood.donors.service import set_designated_area
+
+        for code, facility in (("S-CA", "P3301"), ("S-WZ", "P3303"), ("BC", "B3300")):
+            world.orgs[code].facility_id = facility
+            session.add(world.orgs[code])
+        set_designated_area(
+            session=session, actor=actor, station=world.orgs["S-CA"], division_codes=["330127"]
+        )
+        set_designated_area(
+            session=session, actor=actor, station=world.orgs["S-WZ"], division_codes=["330300"]
+        )
         session.commit()
     return world
+
+
+def make_resident_id(region: str = "330127", birth: str = "19900101", serial: int = 123) -> str:
+    """A valid resident ID (python-stdnum checks region, date and check digit).
+
+    An odd serial is a man, an even one a woman.
+    """
+    from stdnum.cn import ric
+
+    body = f"{region}{birth}{serial:03d}"
+    return body + ric.calc_check_digit(body + "0")
 
 
 def login(client, username: str, password: str = PASSWORD, lang: str = "en"):

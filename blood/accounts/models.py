@@ -34,6 +34,7 @@ class Organisation(SQLModel, table=True):
         # Subtree scoping is `path LIKE '/1/4/%'`; on PostgreSQL a prefix LIKE can use a btree
         # index only with the pattern operator class (whatever the database's collation).
         sa.Index("ix_organisation_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
+        sa.UniqueConstraint("facility_id", name="uq_organisation_facility_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -46,6 +47,10 @@ class Organisation(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     path: str = Field(default="", max_length=500)
     timezone: str = Field(default="Asia/Shanghai", max_length=64)
+    # Collecting organisations: ISBT 128 facility identification number (from ICCBBA) and
+    # the eligibility rule profile they apply (blood.donors.rules.PROFILES).
+    facility_id: str | None = Field(default=None, max_length=5)
+    rule_profile: str | None = Field(default=None, max_length=32)
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
 

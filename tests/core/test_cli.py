@@ -107,8 +107,7 @@ def test_create_user_refuses_a_role_foreign_to_the_org_kind(runner, world):
         env={"BLOOD_NEW_USER_PASSWORD": "a-long-enough-password"},
     )
     assert result.exit_code == 2
-    # The CLI speaks the deployment's default language (Chinese).
-    assert "roles: 以下角色不适用于此类机构：lab" in result.output
+    assert "roles: Not a role of this kind of organisation: lab" in result.output
 
 
 def test_demo_is_complete_and_idempotent(runner, session):

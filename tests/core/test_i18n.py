@@ -64,8 +64,14 @@ def test_login_page_follows_accept_language(client):
     assert "User name" in en.get_data(as_text=True)
 
 
-def test_no_accept_language_means_chinese(client):
-    assert "用户名" in client.get("/login").get_data(as_text=True)
+def test_no_accept_language_means_the_deployment_default_chinese(base_app):
+    from blood import create_app
+    from tests.conftest import TEST_CONFIG
+
+    config = {k: v for k, v in TEST_CONFIG.items() if k != "BABEL_DEFAULT_LOCALE"}
+    app = create_app({**config, "DATABASE_URL": base_app.config["DATABASE_URL"]})
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "zh_CN"
+    assert "用户名" in app.test_client().get("/login").get_data(as_text=True)
 
 
 def test_a_chinese_user_sees_the_whole_ui_in_chinese(app, client, session, world):

@@ -1,0 +1,1 @@
+"""Donor registry, deferral registry and eligibility rules."""

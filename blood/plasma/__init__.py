@@ -1,0 +1,1 @@
+"""Plasma station workflow: visits, collections, lab results, quarantine, shipments."""
