@@ -99,7 +99,8 @@ def past_collection(
     session.add(visit)
     session.flush()
     if din is None:
-        din = isbt128.make_din(station.facility_id, when.year, next_value(session, "test-din"))
+        counter = f"din:{station.facility_id}:{when.year % 100:02d}"  # the service's own
+        din = isbt128.make_din(station.facility_id, when.year, next_value(session, counter))
     unit = Collection(
         visit_id=visit.id,
         donor_id=donor.id,

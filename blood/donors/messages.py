@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from blood.donors.rules import Reason
 
 REASON_MESSAGES: dict[str, Any] = {
-    "age_too_young": _l("Younger than %(minimum)s years (age %(age)s)."),
-    "age_too_old": _l("Older than %(maximum)s years (age %(age)s)."),
+    "too_young": _l("Younger than %(minimum)s years (age %(actual)s)."),
+    "too_old": _l("Older than %(maximum)s years (age %(actual)s)."),
     "weight_too_low": _l("Weight %(actual)s kg is below the minimum of %(minimum)s kg."),
     "systolic_out_of_range": _l("Systolic pressure %(actual)s mmHg is outside the allowed range."),
     "diastolic_out_of_range": _l(

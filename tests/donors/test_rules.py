@@ -527,18 +527,34 @@ def test_cn_whole_blood_intervals_between_kinds(previous, previous_on, kind, on,
         assert decision.next_eligible_on == on + timedelta(days=1)
 
 
-def test_the_longest_wait_of_several_previous_donations_is_the_one_reported():
-    history = History(
-        donations=(PastDonation(date(2026, 1, 10), W), PastDonation(date(2026, 6, 1), PLT))
-    )
-    decision = decide(CN_WHOLE_BLOOD, MAN, GOOD, history, date(2026, 6, 20), kind=W)
-    assert decision.reasons == (
-        Reason(
-            "interval",
-            {"previous": date(2026, 1, 10), "previous_kind": W, "earliest": date(2026, 7, 10)},
+@pytest.mark.parametrize(
+    "history, on, previous, previous_kind, earliest",
+    [
+        (  # the older whole-blood donation keeps the donor waiting longest
+            donations(date(2026, 1, 10), kind=W).donations
+            + donations(date(2026, 6, 1), kind=PLT).donations,
+            date(2026, 6, 20),
+            date(2026, 1, 10),
+            W,
+            date(2026, 7, 10),
         ),
-    )
-    assert decision.next_eligible_on == date(2026, 7, 10)
+        (  # the more recent whole-blood donation keeps the donor waiting longest
+            donations(date(2026, 5, 1), kind=PLT).donations
+            + donations(date(2026, 5, 20), kind=W).donations,
+            date(2026, 5, 25),
+            date(2026, 5, 20),
+            W,
+            date(2026, 11, 20),
+        ),
+    ],
+)
+def test_the_longest_wait_of_several_previous_donations_is_the_one_reported(
+    history, on, previous, previous_kind, earliest
+):
+    decision = decide(CN_WHOLE_BLOOD, MAN, GOOD, History(donations=history), on, kind=W)
+    facts = {"previous": previous, "previous_kind": previous_kind, "earliest": earliest}
+    assert decision.reasons == (Reason("interval", facts),)
+    assert decision.next_eligible_on == earliest
 
 
 def test_a_kind_pair_without_an_interval_imposes_none():
@@ -638,6 +654,18 @@ def test_us_plasma_at_most_2_donations_in_any_7_days(second, day, eligible):
     if not eligible:
         assert codes(decision) == ["too_many_in_week"]
         assert decision.next_eligible_on == d + timedelta(days=7)
+
+
+def test_an_over_full_window_waits_until_only_maximum_minus_one_remain():
+    # Imported history can break the rule; the donor waits until enough donations age out.
+    d = date(2026, 11, 2)
+    history = donations(d, d + timedelta(days=2), d + timedelta(days=4))
+    decision = decide(US_FDA_PLASMA, MAN, GOOD, history, d + timedelta(days=6))
+    assert codes(decision) == ["too_many_in_week"]
+    assert reason(decision, "too_many_in_week").facts["count"] == 3
+    assert decision.next_eligible_on == d + timedelta(days=9)
+    assert not decide(US_FDA_PLASMA, MAN, GOOD, history, d + timedelta(days=8)).eligible
+    assert decide(US_FDA_PLASMA, MAN, GOOD, history, d + timedelta(days=9)).eligible
 
 
 def test_donations_after_the_decision_date_are_ignored():

@@ -1,0 +1,138 @@
+"""Real concurrent transactions (separate connections, real commits): two clerks registering
+the same person, collections racing for DIN numbers, two shipments racing for one unit."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, select
+
+from blood.accounts.roles import AuthorityLevel, OrgKind, Role
+from blood.accounts.scoping import Actor
+from blood.accounts.service import (
+    OrganisationInput,
+    actor_for_user,
+    create_organisation,
+    create_user,
+)
+from blood.db import get_db
+from blood.donors import service as donors
+from blood.donors.models import Donor
+from blood.sequences import next_value
+from tests.conftest import make_resident_id
+
+
+@pytest.fixture
+def committed(base_app):
+    """A committed station (the per-test transaction cannot be seen by other connections);
+    every table is emptied afterwards."""
+    engine = get_db(base_app).engine
+    system = Actor.system("tests")
+    with base_app.app_context(), Session(engine) as session:
+        create_organisation(
+            session=session,
+            actor=system,
+            data=OrganisationInput(
+                code="ZJ",
+                name_zh="浙江",
+                name_en="Zhejiang",
+                kind=OrgKind.AUTHORITY,
+                level=AuthorityLevel.PROVINCE,
+                division_code="330000",
+            ),
+        )
+        station = create_organisation(
+            session=session,
+            actor=system,
+            data=OrganisationInput(
+                code="S-CA",
+                name_zh="淳安站",
+                name_en="Chun'an",
+                kind=OrgKind.PLASMA_STATION,
+                parent_code="ZJ",
+            ),
+        )
+        station.facility_id = "P3301"
+        donors.set_designated_area(
+            session=session, actor=system, station=station, division_codes=["330127"]
+        )
+        for name in ("clerk1", "clerk2"):
+            create_user(
+                session=session,
+                actor=system,
+                organisation=station,
+                username=name,
+                display_name=name,
+                password="a-long-password",
+                roles=[Role.REGISTRAR],
+            )
+        session.commit()
+    yield engine
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(sa.delete(table))
+
+
+def run_at_once(workers):
+    barrier = threading.Barrier(len(workers))
+    results: list = [None] * len(workers)
+
+    def run(index, work):
+        barrier.wait()
+        try:
+            results[index] = work()
+        except Exception as exc:  # the outcome is what the test inspects
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_two_clerks_registering_the_same_person_at_once_make_one_donor(base_app, committed):
+    def clerk(username):
+        def work():
+            with base_app.app_context(), Session(committed) as session:
+                from blood.accounts.models import User
+
+                user = session.exec(select(User).where(User.username == username)).one()
+                donor = donors.register_donor(
+                    session=session,
+                    actor=actor_for_user(session, user),
+                    data=donors.DonorRegistration(resident_id=make_resident_id(), name="王芳"),
+                )
+                session.commit()
+                return donor.card_number
+
+        return work
+
+    results = run_at_once([clerk("clerk1"), clerk("clerk2")])
+    cards = [r for r in results if isinstance(r, str)]
+    refusals = [r for r in results if isinstance(r, donors.AlreadyRegistered)]
+    assert len(cards) == 1 and len(refusals) == 1, results
+    assert refusals[0].facts["card_number"] == cards[0]
+    with Session(committed) as session:
+        assert len(session.exec(select(Donor)).all()) == 1
+
+
+def test_counters_never_hand_out_a_number_twice(base_app, committed):
+    def take(n=10):
+        def work():
+            values = []
+            for _ in range(n):
+                with base_app.app_context(), Session(committed) as session:
+                    values.append(next_value(session, "din:P3301:26"))
+                    session.commit()
+            return values
+
+        return work
+
+    results = run_at_once([take() for _ in range(4)])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    numbers = sorted(v for r in results for v in r)
+    assert numbers == list(range(1, 41))
