@@ -157,6 +157,34 @@ def create_token(org_code, name):
     click.echo(plaintext)
 
 
+@blood_cli.command("station-settings")
+@click.argument("org_code")
+@click.option("--facility-id", help="ISBT 128 facility identification number (from ICCBBA)")
+@click.option("--rule-profile", help="Eligibility rule profile, e.g. cn-plasma, cn-whole-blood")
+@click.option("--area", "areas", multiple=True, help="Designated-area division code; repeat")
+@_domain_errors_exit
+def station_settings(org_code, facility_id, rule_profile, areas):
+    """Set a collecting organisation's facility id, rule profile and designated area."""
+    from blood.accounts.scoping import Actor
+    from blood.accounts.service import organisation_by_code, update_collecting_settings
+
+    with db.transaction() as session:
+        org = organisation_by_code(session=session, code=org_code)
+        if org is None:
+            raise click.BadParameter(f"no organisation {org_code}", param_hint="ORG_CODE")
+        update_collecting_settings(
+            session=session,
+            actor=Actor.system("cli"),
+            organisation=org,
+            facility_id=facility_id,
+            rule_profile=rule_profile,
+            designated_area=list(areas) if areas else None,
+        )
+    click.echo(
+        f"{org.code}: facility id {org.facility_id or '-'}, profile {org.rule_profile or 'default'}"
+    )
+
+
 @blood_cli.command("audit-verify")
 def audit_verify():
     """Walk the audit chain; exit 1 naming the first broken row."""
@@ -192,6 +220,8 @@ def demo(if_empty: bool):
         click.echo("demo data already present; nothing changed")
         return
     click.echo(f"demo data loaded: {result.organisations} organisations, {result.users} users")
+    if result.plasma_history:
+        click.echo("plasma stations: facility ids, areas, donors and half a year of donations")
     click.echo("demo users share the password shown in the README (demo only)")
     for org_code, token in result.tokens:
         click.echo(f"API token for {org_code}: {token}")

@@ -130,10 +130,11 @@ class DemoResult:
     organisations: int = 0
     users: int = 0
     tokens: list[tuple[str, str]] = field(default_factory=list)
+    plasma_history: bool = False
 
     @property
     def created(self) -> bool:
-        return bool(self.organisations or self.users or self.tokens)
+        return bool(self.organisations or self.users or self.tokens or self.plasma_history)
 
 
 def load_demo(session: Session) -> DemoResult:
@@ -182,4 +183,8 @@ def load_demo(session: Session) -> DemoResult:
                 session=session, actor=actor, organisation=org, name="HIS (demo)"
             )
             result.tokens.append((org.code, plaintext))
+
+    from blood.demo_plasma import load_plasma_demo
+
+    result.plasma_history = load_plasma_demo(session)
     return result

@@ -202,6 +202,56 @@ def organisation_by_code(*, session: Session, code: str) -> Organisation | None:
     return session.exec(select(Organisation).where(Organisation.code == code.upper())).first()
 
 
+def update_collecting_settings(
+    *,
+    session: Session,
+    actor: Actor,
+    organisation: Organisation,
+    facility_id: str | None = None,
+    rule_profile: str | None = None,
+    designated_area: list[str] | None = None,
+) -> None:
+    """A plasma station's or blood centre's ISBT 128 facility id, rule profile and area."""
+    from blood import isbt128
+    from blood.donors import rules
+    from blood.donors.service import set_designated_area
+
+    if not actor.is_system:
+        require_role(actor, Role.ORG_ADMIN)
+        require_own_org(actor, organisation)
+    if organisation.kind not in (OrgKind.PLASMA_STATION, OrgKind.BLOOD_CENTRE):
+        raise ValidationFailed({"organisation": [_("Only collecting organisations have these.")]})
+    errors: dict[str, list[str]] = {}
+    if facility_id is not None:
+        facility_id = facility_id.strip().upper()
+        taken = session.exec(
+            select(Organisation.id).where(
+                Organisation.facility_id == facility_id, Organisation.id != organisation.id
+            )
+        ).first()
+        if not isbt128.is_valid_facility_id(facility_id):
+            errors["facility_id"] = [_("A letter (not O) or digit 1–9, then 4 digits.")]
+        elif taken:
+            errors["facility_id"] = [_("Another organisation has this facility id.")]
+    if rule_profile is not None and rule_profile not in rules.PROFILES:
+        errors["rule_profile"] = [
+            _("Unknown profile; known: %(known)s.", known=", ".join(sorted(rules.PROFILES)))
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    before = audit.snapshot(organisation, ["facility_id", "rule_profile"])
+    if facility_id is not None:
+        organisation.facility_id = facility_id
+    if rule_profile is not None:
+        organisation.rule_profile = rule_profile
+    session.add(organisation)
+    audit.record(session, actor, "organisation.collecting_settings", organisation, before=before)
+    if designated_area is not None:
+        set_designated_area(
+            session=session, actor=actor, station=organisation, division_codes=designated_area
+        )
+
+
 # --- users -------------------------------------------------------------------------------
 
 

@@ -610,7 +610,7 @@ def _rapid_tests(case: _Case) -> Iterator[_Finding]:
     results = case.screening.rapid_tests
     extra = sorted(code for code in results if code not in RAPID_TESTS)
     for code in (*RAPID_TESTS, *extra):
-        if results.get(code):
+        if code in RAPID_TESTS and results.get(code):
             yield _visit(case, "rapid_test_reactive", test=code)
 
 

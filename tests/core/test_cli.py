@@ -148,3 +148,48 @@ def test_demo_if_empty_leaves_a_real_deployment_alone(runner, session, world):
     assert "demo data not loaded" in result.output
     session.expire_all()
     assert session.exec(select(Organisation).where(Organisation.code == "ZJ-HC")).first() is None
+
+
+def test_station_settings(runner, session, world):
+    from blood.donors.models import DesignatedArea
+
+    result = runner.invoke(
+        args=[
+            "blood",
+            "station-settings",
+            "S-WZ",
+            "--facility-id",
+            "p3399",
+            "--rule-profile",
+            "cn-plasma",
+            "--area",
+            "330302",
+            "--area",
+            "330329",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    station = world.org("S-WZ")
+    session.refresh(station)
+    assert station.facility_id == "P3399"
+    areas = session.exec(
+        select(DesignatedArea.division_code).where(DesignatedArea.station_id == station.id)
+    ).all()
+    assert sorted(areas) == ["330302", "330329"]
+
+    bad = runner.invoke(
+        args=[
+            "blood",
+            "station-settings",
+            "S-WZ",
+            "--facility-id",
+            "O1234",
+            "--rule-profile",
+            "mars",
+        ]
+    )
+    assert bad.exit_code == 2
+    assert "facility_id:" in bad.output and "rule_profile:" in bad.output
+    taken = runner.invoke(args=["blood", "station-settings", "S-WZ", "--facility-id", "P3301"])
+    assert taken.exit_code == 2 and "Another organisation" in taken.output

@@ -11,7 +11,7 @@ from sqlmodel import select
 from blood.donors.models import Donor
 from blood.plasma.models import Collection, Visit
 from tests.conftest import csrf_token_of, login, make_resident_id
-from tests.helpers import as_user, past_collection, register
+from tests.helpers import past_collection, register
 
 QUESTIONNAIRE_OK = {
     "q.feels_well": "yes",
@@ -226,7 +226,9 @@ def test_lab_batch_form(client, session, world):
         unit = past_collection(session, donor, world.org("S-CA"), 3, outcome=None)
         session.commit()
     login(client, "sca.lab")
-    batch = f"DIN,protein,alt,hbsag,anti_hcv,anti_hiv,syphilis\n{unit.din}{unit.check_character},66,20,negative,negative,negative,negative\n"
+    header = "DIN,protein,alt,hbsag,anti_hcv,anti_hiv,syphilis"
+    row = f"{unit.din}{unit.check_character},66,20,negative,negative,negative,negative"
+    batch = f"{header}\n{row}\n"
     response = post(client, "/station/lab", {"batch": batch})
     assert response.status_code == 302
     flashed = client.get("/station/lab").get_data(as_text=True)
