@@ -26,8 +26,14 @@ run: compile-translations
 	BLOOD_ENV=$${BLOOD_ENV:-development} exec $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) \
 		--workers $(WORKERS) --access-logfile - app:app
 
+## Debian's Chromium for the browser tests (never a browser download).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk
+
 ## Lint, then the whole suite (also on PostgreSQL when BLOOD_TEST_DATABASE_URL is set).
-test: compile-translations
+test: compile-translations $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -106,7 +106,7 @@ def app(base_app) -> Iterator[Flask]:
         yield base_app
     finally:
         database.sessionmaker.configure(
-            bind=database.engine, join_transaction_mode="conservative_savepoint"
+            bind=database.engine, join_transaction_mode="conditional_savepoint"
         )
         outer.rollback()
         connection.close()

@@ -529,6 +529,12 @@ def _day(donation: PastDonation) -> date:
     return donation.on
 
 
+def _shown(value: float) -> float:
+    """A threshold as a message shows it: to 0.1, without a needless ".0"."""
+    rounded = round(value, 1)
+    return int(rounded) if float(rounded).is_integer() else rounded
+
+
 def _visit(case: _Case, code: str, **facts: object) -> _Finding:
     """A finding that is measured again at the next visit, tomorrow at the earliest."""
     return _Finding(Reason(code, facts), case.on + timedelta(days=1))
@@ -565,7 +571,8 @@ def _vitals(case: _Case) -> Iterator[_Finding]:
     if s.weight_kg is not None and s.weight_kg < (
         minimum := p.min_weight_kg.for_sex(case.donor.sex)
     ):
-        yield _visit(case, "weight_too_low", minimum=minimum, actual=s.weight_kg)
+        # 110 lb is 49.8951607 kg: shown to the scale's 0.1 kg, compared exactly.
+        yield _visit(case, "weight_too_low", minimum=_shown(minimum), actual=s.weight_kg)
     for code, value, accepted in (
         ("systolic_out_of_range", s.systolic, p.systolic_range),
         ("diastolic_out_of_range", s.diastolic, p.diastolic_range),
@@ -610,7 +617,7 @@ def _rapid_tests(case: _Case) -> Iterator[_Finding]:
     results = case.screening.rapid_tests
     extra = sorted(code for code in results if code not in RAPID_TESTS)
     for code in (*RAPID_TESTS, *extra):
-        if code in RAPID_TESTS and results.get(code):
+        if results.get(code):
             yield _visit(case, "rapid_test_reactive", test=code)
 
 
@@ -733,20 +740,21 @@ def check_collection_amount(
 ) -> Reason | None:
     """Check a finished collection against the limit; None means within it.
 
-    `total_weight_g` is the scale's net weight of the product, anticoagulant included.
+    `total_weight_g` is the scale's net weight of the product, anticoagulant included, and
+    `anticoagulant_ml` the anticoagulant in it (0 accepted). Volumes use the profile's density.
     A collection over the limit is refused, never truncated: that is the caller's decision.
     A donor below the lowest weight band may not give anything (the limit is reported as 0).
     """
     if weight_kg is None or weight_kg <= 0:
         raise ValueError("the donor's weight is needed to check a collection")
-    if total_weight_g <= 0 or anticoagulant_ml <= 0:
-        raise ValueError("collection weight and anticoagulant volume must be positive")
+    if total_weight_g <= 0 or anticoagulant_ml < 0:
+        raise ValueError("the collection must weigh something and anticoagulant cannot be negative")
+    if anticoagulant_ml >= total_weight_g:  # anticoagulant weighs about 1 g/mL
+        raise ValueError("the anticoagulant cannot make up the whole collection")
     density = profile.density_g_per_ml
-    if total_weight_g / density - anticoagulant_ml <= 0:
-        raise ValueError("the anticoagulant exceeds the whole collection")
     includes = profile.collection_includes_anticoagulant
     if profile.collection_unit == "g":
-        actual = total_weight_g if includes else total_weight_g - anticoagulant_ml * density
+        actual = total_weight_g if includes else total_weight_g - anticoagulant_ml
     else:
         volume_ml = total_weight_g / density
         actual = volume_ml if includes else volume_ml - anticoagulant_ml

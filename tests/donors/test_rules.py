@@ -819,9 +819,18 @@ def test_eu_collects_at_most_650_ml_of_plasma(plasma_ml, over):
     assert (check_collection_amount(EU, 70, total_g, 50) is not None) is over
 
 
+def test_a_collection_weighed_without_its_anticoagulant_may_report_none():
+    assert check_collection_amount(US_FDA_PLASMA, lb(180), 800 * PLASMA_DENSITY_G_PER_ML, 0) is None
+
+
+def test_us_weight_reason_shows_110_lb_to_the_scale_resolution():
+    decision = decide(US_FDA_PLASMA, MAN, screen(weight_kg=49.8), NO_HISTORY, ON)
+    assert decision.reasons == (Reason("weight_too_low", {"minimum": 49.9, "actual": 49.8}),)
+
+
 @pytest.mark.parametrize(
     "weight_kg, total_g, anticoagulant_ml",
-    [(60, 0, 50), (60, -1, 50), (60, 500, 0), (60, 500, -5), (None, 500, 50), (60, 50, 500)],
+    [(60, 0, 50), (60, -1, 50), (60, 500, -5), (None, 500, 50), (60, 50, 50), (60, 50, 500)],
 )
 def test_impossible_collection_figures_are_refused_loudly(weight_kg, total_g, anticoagulant_ml):
     with pytest.raises(ValueError):
