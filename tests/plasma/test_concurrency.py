@@ -136,3 +136,85 @@ def test_counters_never_hand_out_a_number_twice(base_app, committed):
     assert not [r for r in results if isinstance(r, Exception)], results
     numbers = sorted(v for r in results for v in r)
     assert numbers == list(range(1, 41))
+
+
+def test_two_shipments_racing_for_the_same_unit_ship_it_once(base_app, committed):
+    from datetime import UTC, datetime, timedelta
+
+    from blood.accounts.models import Organisation, User
+    from blood.plasma import service as plasma
+    from blood.plasma.models import Collection, ShipmentItem, Visit, VisitStatus
+
+    with base_app.app_context(), Session(committed) as session:
+        station = session.exec(select(Organisation).where(Organisation.code == "S-CA")).one()
+        create_organisation(
+            session=session,
+            actor=Actor.system(),
+            data=OrganisationInput(
+                code="MF", name_zh="厂", name_en="MF", kind=OrgKind.MANUFACTURER, parent_code="ZJ"
+            ),
+        )
+        for name in ("quality1", "quality2"):
+            create_user(
+                session=session,
+                actor=Actor.system(),
+                organisation=station,
+                username=name,
+                display_name=name,
+                password="a-long-password",
+                roles=[Role.QUALITY],
+            )
+        donor = donors.register_donor(
+            session=session,
+            actor=actor_for_user(
+                session, session.exec(select(User).where(User.username == "clerk1")).one()
+            ),
+            data=donors.DonorRegistration(resident_id=make_resident_id(), name="王芳"),
+        )
+        when = datetime.now(UTC) - timedelta(days=120)
+        visit = Visit(
+            donor_id=donor.id,
+            station_id=station.id,
+            visit_date=when.date(),
+            status=VisitStatus.COLLECTED,
+        )
+        session.add(visit)
+        session.flush()
+        session.add(
+            Collection(
+                visit_id=visit.id,
+                donor_id=donor.id,
+                station_id=station.id,
+                din="P330126000001",
+                check_character="X",
+                machine="M",
+                kit_lot="K",
+                started_at=when,
+                ended_at=when,
+                total_weight_g=580,
+                anticoagulant_ml=55,
+                state="released",
+            )
+        )
+        session.commit()
+
+    def ship(username):
+        def work():
+            with base_app.app_context(), Session(committed) as session:
+                user = session.exec(select(User).where(User.username == username)).one()
+                shipment = plasma.build_shipment(
+                    session=session,
+                    actor=actor_for_user(session, user),
+                    manufacturer_code="MF",
+                    dins=["P330126000001"],
+                )
+                session.commit()
+                return shipment.number
+
+        return work
+
+    results = run_at_once([ship("quality1"), ship("quality2")])
+    numbers = [r for r in results if isinstance(r, str)]
+    assert len(numbers) == 1, results
+    with Session(committed) as session:
+        assert len(session.exec(select(ShipmentItem)).all()) == 1

@@ -11,7 +11,7 @@ from sqlmodel import select
 from blood.donors.models import Donor
 from blood.plasma.models import Collection, Visit
 from tests.conftest import csrf_token_of, login, make_resident_id
-from tests.helpers import past_collection, register
+from tests.helpers import as_user, past_collection, register
 
 QUESTIONNAIRE_OK = {
     "q.feels_well": "yes",
@@ -266,3 +266,30 @@ def test_inventory_and_quarantine_pages(client, session, world):
     released = post(client, "/station/quarantine/release", {}, page="/station/quarantine")
     assert released.status_code == 302
     assert "1 units released." in client.get("/station/quarantine").get_data(as_text=True)
+
+
+def test_manufacturer_confirms_receipt_on_the_web(client, session, world):
+    from blood.plasma import service as plasma
+
+    with client.application.app_context():
+        donor = register(session, world)
+        station = world.org("S-CA")
+        units = [past_collection(session, donor, station, 100 + i) for i in range(2)]
+        past_collection(session, donor, station, 5)
+        quality = as_user(session, world, "sca.quality")
+        plasma.release_units(session=session, actor=quality)
+        shipment = plasma.build_shipment(
+            session=session, actor=quality, manufacturer_code="MF", dins=[u.din for u in units]
+        )
+        session.commit()
+    login(client, "mf.clerk")
+    url = f"/station/shipments/{shipment.id}"
+    assert shipment.number in client.get("/station/shipments").get_data(as_text=True)
+    bad = post(client, url, {"missing": "P330126ZZZZZZ"})
+    assert bad.status_code == 422
+    done = post(client, url, {"damaged": units[0].din, "note": "one bag torn"})
+    assert done.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "Received" in page and "one bag torn" not in page  # the note is on the shipment
+    session.expire_all()
+    assert session.get(type(shipment), shipment.id).receipt_note == "one bag torn"
