@@ -493,6 +493,27 @@ def assess(
     return decision
 
 
+def history_blockers(
+    *, session: Session, station: Organisation, donor: Donor, on: date
+) -> rules.Decision:
+    """What the history alone says today (deferrals, intervals, frequency, age): shown on the
+    donor page before anyone is measured. Missing-measurement reasons are left out."""
+    decision = rules.decide(
+        profile_for(station),
+        rules.DonorFacts(sex=donor.sex, birth_date=donor.birth_date),
+        rules.Screening(),
+        donor_history(session, donor),
+        on,
+    )
+    reasons = tuple(r for r in decision.reasons if r.code != "measurement_missing")
+    return replace(
+        decision,
+        eligible=not reasons,
+        reasons=reasons,
+        next_eligible_on=decision.next_eligible_on if reasons else on,
+    )
+
+
 def assess_new_person(
     *, session: Session, actor: Actor, resident_id: str, screening: rules.Screening, on: date | None
 ) -> rules.Decision:

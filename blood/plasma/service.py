@@ -25,6 +25,7 @@ from blood.accounts.scoping import Actor, require_role, restrict_to_visible, vis
 from blood.db import utcnow
 from blood.donors import rules
 from blood.donors import service as donors
+from blood.donors.messages import describe
 from blood.donors.models import Donor
 from blood.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from blood.plasma.models import (
@@ -314,8 +315,6 @@ def record_collection(
             donors.profile_for(station), visit.weight_kg, data.total_weight_g, data.anticoagulant_ml
         )
         if over is not None:
-            from blood.donors.messages import describe
-
             errors["total_weight_g"] = [describe(over)]
     if errors:
         raise ValidationFailed(errors)

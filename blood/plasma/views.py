@@ -7,6 +7,8 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import barcode as barcode_lib
+from barcode.writer import SVGWriter
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -111,16 +113,8 @@ def donor(donor_id: int):
         .where(Collection.donor_id == person.id)
         .order_by(Collection.started_at.desc())
     ).all()
-    history = donors.donor_history(session, person)
     today = donors.local_today(station)
-    blocking = rules.decide(
-        donors.profile_for(station),
-        rules.DonorFacts(sex=person.sex, birth_date=person.birth_date),
-        rules.Screening(),
-        history,
-        today,
-    )
-    history_reasons = [r for r in blocking.reasons if r.code not in ("measurement_missing",)]
+    blockers = donors.history_blockers(session=session, station=station, donor=person, on=today)
     return render_template(
         "plasma/donor.html",
         donor=person,
@@ -128,8 +122,8 @@ def donor(donor_id: int):
         visits=visits,
         units=units,
         deferrals=donors.deferrals_of(session, person),
-        history_reasons=history_reasons,
-        next_eligible_on=blocking.next_eligible_on,
+        history_reasons=blockers.reasons,
+        next_eligible_on=blockers.next_eligible_on,
         age=rules.age_on(person.birth_date, today),
         deferral_reasons=donors.DEFERRAL_REASONS,
         describe=describe,
@@ -309,9 +303,6 @@ def label(din: str):
 @bp.get("/units/<din>/barcode.svg")
 @login_required
 def barcode(din: str):
-    import barcode as barcode_lib
-    from barcode.writer import SVGWriter
-
     actor = require_actor()
     unit = plasma.find_unit(session=db.session(), actor=actor, scanned=din)
     svg = io.BytesIO()
