@@ -84,15 +84,18 @@ def _register_blueprints(app: Flask) -> None:
     from blood.extensions import api
     from blood.plasma.api import blp as plasma_api
     from blood.plasma.views import bp as plasma_views
+    from blood.stock.api import blp as stock_api
+    from blood.stock.views import bp as stock_views
 
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Organisation API token"}
     )
-    for blueprint in (accounts_api, donors_api, plasma_api):
+    for blueprint in (accounts_api, donors_api, plasma_api, stock_api):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(core_views)
     app.register_blueprint(accounts_views)
     app.register_blueprint(plasma_views)
+    app.register_blueprint(stock_views)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -185,6 +185,32 @@ def station_settings(org_code, facility_id, rule_profile, areas):
     )
 
 
+@blood_cli.command("expire-units")
+def expire_units():
+    """Mark every unit past its expiry as expired (idempotent; the daily job runs it)."""
+    from blood.stock.service import expire_units as expire
+
+    with db.transaction() as session:
+        count = expire(session)
+    click.echo(f"{count} units expired")
+
+
+@blood_cli.command("load-product-codes")
+@click.argument("csv_file", type=click.File(encoding="utf-8"), required=False)
+@_domain_errors_exit
+def load_product_codes(csv_file):
+    """Insert or update ISBT 128 product codes from a CSV (default: the shipped table).
+
+    Columns: code, component (red_cells|plasma|platelets|cryo), shelf_life_hours, storage,
+    name_en, name_zh, source.
+    """
+    from blood.stock.service import load_product_codes as load
+
+    with db.transaction() as session:
+        count = load(session, csv_file.read() if csv_file else None)
+    click.echo(f"{count} product codes loaded")
+
+
 @blood_cli.command("audit-verify")
 def audit_verify():
     """Walk the audit chain; exit 1 naming the first broken row."""

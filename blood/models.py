@@ -13,21 +13,39 @@ from blood.plasma.models import (
     Visit,
 )
 from blood.sequences import Counter
+from blood.stock.models import (
+    BloodDonation,
+    Dispatch,
+    DispatchItem,
+    Order,
+    OrderLine,
+    ProductCode,
+    Unit,
+    UnitMovement,
+)
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "BloodDonation",
     "Collection",
     "Counter",
     "Deferral",
     "DesignatedArea",
+    "Dispatch",
+    "DispatchItem",
     "Donor",
     "LabResult",
     "LookbackTrigger",
+    "Order",
+    "OrderLine",
     "Organisation",
+    "ProductCode",
     "Shipment",
     "ShipmentDiscrepancy",
     "ShipmentItem",
+    "Unit",
+    "UnitMovement",
     "User",
     "Visit",
 ]

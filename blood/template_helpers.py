@@ -20,6 +20,8 @@ class NavItem:
 
 
 _STATION = frozenset({OrgKind.PLASMA_STATION})
+_CENTRE = frozenset({OrgKind.BLOOD_CENTRE})
+_STOCK_HOLDERS = frozenset({OrgKind.BLOOD_CENTRE, OrgKind.HOSPITAL})
 _STATION_STAFF = frozenset({Role.REGISTRAR, Role.PHYSICIAN, Role.COLLECTOR, Role.QUALITY})
 
 # Later features append their entries here (one list, so the menu is the same everywhere).
@@ -40,6 +42,10 @@ NAV_ITEMS: list[NavItem] = [
         kinds=frozenset({OrgKind.PLASMA_STATION, OrgKind.MANUFACTURER}),
         roles=frozenset({Role.QUALITY, Role.RECEIVING_CLERK, Role.ORG_ADMIN}),
     ),
+    NavItem("stock.levels", _l("Stock"), kinds=_STOCK_HOLDERS | {OrgKind.AUTHORITY}),
+    NavItem("stock.collect", _l("Collection"), kinds=_CENTRE, roles=frozenset({Role.COLLECTOR})),
+    NavItem("stock.units", _l("Units"), kinds=_STOCK_HOLDERS),
+    NavItem("stock.orders", _l("Orders"), kinds=_STOCK_HOLDERS),
     NavItem("accounts.users", _l("Users"), roles=frozenset({Role.ORG_ADMIN})),
     NavItem("accounts.tokens", _l("API tokens"), roles=frozenset({Role.ORG_ADMIN})),
     NavItem("core.activity", _l("Activity"), roles=frozenset({Role.ORG_ADMIN, Role.INSPECTOR})),

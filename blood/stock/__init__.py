@@ -1,0 +1,1 @@
+"""Blood-centre collection, components, unit life cycle, orders, dispatch, receipt, stock levels."""
