@@ -211,6 +211,8 @@ def world(app, session) -> World:
             ("hhz.admin", "H-HZ", [Role.ORG_ADMIN]),
             ("hhz.officer", "H-HZ", [Role.TRANSFUSION_OFFICER]),
             ("bc.clerk", "BC", [Role.STOCK_CLERK]),
+            ("bc.collector", "BC", [Role.REGISTRAR, Role.COLLECTOR, Role.QUALITY]),
+            ("hwz.officer", "H-WZ", [Role.TRANSFUSION_OFFICER]),
             ("mf.clerk", "MF", [Role.RECEIVING_CLERK]),
         ]
         for username, org_code, roles in users:

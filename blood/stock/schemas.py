@@ -77,9 +77,7 @@ class UnitActionIn(UnitRefIn):
 
 class TransferIn(FormSchema):
     to = fields.String(required=True, metadata={"description": "Receiving hospital code"})
-    units = fields.List(
-        fields.Nested(UnitActionIn(only=("din", "product_code", "division"))), required=True
-    )
+    units = fields.List(fields.Nested(UnitRefIn), required=True)
 
 
 class UnitOut(ma.Schema):
