@@ -242,6 +242,20 @@ def world(app, session) -> World:
     return world
 
 
+REFERENCE_TABLES = {"product_code"}  # loaded by the migrations: kept
+
+
+def wipe_committed(engine) -> None:
+    """Empty what a test committed for real (concurrency and browser tests), keeping the
+    reference data the migrations loaded."""
+    from sqlmodel import SQLModel
+
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            if table.name not in REFERENCE_TABLES:
+                connection.execute(sa.delete(table))
+
+
 def make_resident_id(region: str = "330127", birth: str = "19900101", serial: int = 123) -> str:
     """A valid resident ID (python-stdnum checks region, date and check digit).
 

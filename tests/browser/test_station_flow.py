@@ -10,8 +10,7 @@ import threading
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 from werkzeug.serving import make_server
 
 from blood import isbt128
@@ -20,7 +19,7 @@ from blood.accounts.scoping import Actor
 from blood.accounts.service import OrganisationInput, create_organisation, create_user
 from blood.db import get_db
 from blood.donors import service as donors
-from tests.conftest import make_resident_id
+from tests.conftest import make_resident_id, wipe_committed
 from tests.helpers import past_collection
 
 pytestmark = pytest.mark.browser
@@ -88,9 +87,7 @@ def live_station(base_app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
-    with engine.begin() as connection:
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            connection.execute(sa.delete(table))
+    wipe_committed(engine)
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from blood.accounts.roles import AuthorityLevel, OrgKind, Role
 from blood.accounts.scoping import Actor
@@ -21,7 +20,7 @@ from blood.db import get_db
 from blood.donors import service as donors
 from blood.donors.models import Donor
 from blood.sequences import next_value
-from tests.conftest import make_resident_id
+from tests.conftest import make_resident_id, wipe_committed
 
 
 @pytest.fixture
@@ -70,9 +69,7 @@ def committed(base_app):
             )
         session.commit()
     yield engine
-    with engine.begin() as connection:
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            connection.execute(sa.delete(table))
+    wipe_committed(engine)
 
 
 def run_at_once(workers):

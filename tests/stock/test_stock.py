@@ -394,7 +394,7 @@ def test_expiry_job_is_idempotent(app, session, world):
 
 def test_near_expiry_list(app, session, world):
     with app.app_context():
-        soon, later = units_in_stock(session, world, 2)
+        soon, _later = units_in_stock(session, world, 2)
         age(session, soon, hours=33 * 24)
         listed = stock.near_expiry(session=session, actor=as_user(session, world, "bc.clerk"))
     assert [u.id for u in listed] == [soon.id]
