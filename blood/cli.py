@@ -248,6 +248,8 @@ def demo(if_empty: bool):
     click.echo(f"demo data loaded: {result.organisations} organisations, {result.users} users")
     if result.plasma_history:
         click.echo("plasma stations: facility ids, areas, donors and half a year of donations")
+    if result.stock_history:
+        click.echo("blood centre: five weeks of components, issues and transfusions")
     click.echo("demo users share the password shown in the README (demo only)")
     for org_code, token in result.tokens:
         click.echo(f"API token for {org_code}: {token}")

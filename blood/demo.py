@@ -131,10 +131,17 @@ class DemoResult:
     users: int = 0
     tokens: list[tuple[str, str]] = field(default_factory=list)
     plasma_history: bool = False
+    stock_history: bool = False
 
     @property
     def created(self) -> bool:
-        return bool(self.organisations or self.users or self.tokens or self.plasma_history)
+        return bool(
+            self.organisations
+            or self.users
+            or self.tokens
+            or self.plasma_history
+            or self.stock_history
+        )
 
 
 def load_demo(session: Session) -> DemoResult:
@@ -185,6 +192,8 @@ def load_demo(session: Session) -> DemoResult:
             result.tokens.append((org.code, plaintext))
 
     from blood.demo_plasma import load_plasma_demo
+    from blood.demo_stock import load_stock_demo
 
     result.plasma_history = load_plasma_demo(session)
+    result.stock_history = load_stock_demo(session)
     return result

@@ -44,7 +44,7 @@ NAV_ITEMS: list[NavItem] = [
     ),
     NavItem("stock.levels", _l("Stock"), kinds=_STOCK_HOLDERS | {OrgKind.AUTHORITY}),
     NavItem("stock.collect", _l("Collection"), kinds=_CENTRE, roles=frozenset({Role.COLLECTOR})),
-    NavItem("stock.units", _l("Units"), kinds=_STOCK_HOLDERS),
+    NavItem("stock.units", _l("Blood units"), kinds=_STOCK_HOLDERS),
     NavItem("stock.orders", _l("Orders"), kinds=_STOCK_HOLDERS),
     NavItem("accounts.users", _l("Users"), roles=frozenset({Role.ORG_ADMIN})),
     NavItem("accounts.tokens", _l("API tokens"), roles=frozenset({Role.ORG_ADMIN})),

@@ -338,7 +338,7 @@ def order(order_id: int):
             lines=stock.order_lines(session, found),
             hospital=session.get(Organisation, found.hospital_id),
             centre=session.get(Organisation, found.centre_id),
-            available=stock.available_units(session, found.centre_id) if can_fulfil else [],
+            available=stock.candidate_units(session, found) if can_fulfil else [],
             suggested=suggested,
             can_fulfil=can_fulfil,
             errors=errors,
