@@ -628,14 +628,23 @@ def fefo_suggestion(*, session: Session, actor: Actor, order_id: int) -> dict[in
     return suggestion
 
 
-def available_units(session: Session, centre_id: int) -> list[Unit]:
+def candidate_units(session: Session, order: Order) -> list[Unit]:
+    """Every unit the centre could send for the order's open lines (the clerk's choice)."""
+    wanted = [
+        sa.and_(Unit.component == ln.component, Unit.abo == ln.abo, Unit.rhd == ln.rhd)
+        for ln in order_lines(session, order)
+        if ln.fulfilled < ln.quantity
+    ]
+    if not wanted:
+        return []
     return list(
         session.exec(
             select(Unit)
             .where(
-                Unit.owner_id == centre_id,
+                Unit.owner_id == order.centre_id,
                 Unit.state == UnitState.AVAILABLE,
                 Unit.expires_at > utcnow(),
+                sa.or_(*wanted),
             )
             .order_by(Unit.component, Unit.abo, Unit.rhd, Unit.expires_at)
         ).all()
