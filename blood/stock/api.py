@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from blood import db
 from blood.accounts.auth import require_actor
 from blood.accounts.models import Organisation
+from blood.accounts.scoping import require_visible_org
 from blood.stock import schemas
 from blood.stock import service as stock
 from blood.stock.lifecycle import Action
@@ -184,10 +185,16 @@ class UnitActions(MethodView):
 
 @blp.route("/stock")
 class Stock(MethodView):
+    @blp.arguments(schemas.StockQuery, location="query")
     @blp.response(200, schemas.StockLevelOut(many=True))
     @blp.doc(security=SECURITY)
-    def get(self):
+    def get(self, query):
         """Units on hand, daily usage and days of supply per component and ABO/RhD group,
-        over everything the caller may see (an authority: its jurisdiction)."""
-        levels = stock.stock_levels(session=db.session(), actor=require_actor())
+        over everything the caller may see (an authority: its jurisdiction), or one
+        organisation in its scope (`?organisation=CODE`)."""
+        session, actor = db.session(), require_actor()
+        ids = None
+        if "organisation" in query:
+            ids = [require_visible_org(session, actor, query["organisation"].upper()).id]
+        levels = stock.stock_levels(session=session, actor=actor, organisation_ids=ids)
         return [{**vars(level), "group": level.group} for level in levels]

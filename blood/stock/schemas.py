@@ -126,6 +126,10 @@ class DispatchOut(ma.Schema):
     units = fields.List(fields.Nested(UnitOut))
 
 
+class StockQuery(ma.Schema):
+    organisation = fields.String(metadata={"description": "Code of one organisation in scope"})
+
+
 class StockLevelOut(ma.Schema):
     component = fields.String()
     group = fields.String()

@@ -694,7 +694,7 @@ def fulfil_order(*, session: Session, actor: Actor, order_id: int, unit_ids: lis
     if order.centre_id != centre.id:
         raise Forbidden()
     if order.status in ("fulfilled", "cancelled"):
-        raise Conflict(_l("This order is already %(status)s.", status=order.status))
+        raise Conflict(_l("This order is already fulfilled or cancelled."))
     if not unit_ids or len(set(unit_ids)) != len(unit_ids):
         raise ValidationFailed({"units": [_("Choose each unit once, at least one.")]})
     units = session.exec(select(Unit).where(Unit.id.in_(unit_ids))).all()

@@ -12,6 +12,8 @@ from blood import db
 from blood.accounts.auth import current_organisation, require_actor
 from blood.accounts.models import Organisation
 from blood.accounts.roles import OrgKind
+from blood.accounts.scoping import require_visible_org
+from blood.accounts.service import list_organisations
 from blood.donors.messages import QUESTION_LABELS
 from blood.errors import Forbidden, NotFound, ValidationFailed
 from blood.plasma.service import ScreeningInput
@@ -37,12 +39,29 @@ def levels():
     actor = require_actor()
     org = _org(OrgKind.BLOOD_CENTRE, OrgKind.HOSPITAL, OrgKind.AUTHORITY)
     session = db.session()
-    rows = stock.stock_levels(session=session, actor=actor)
-    expiring = (
-        [] if org.kind == OrgKind.AUTHORITY else stock.near_expiry(session=session, actor=actor)
+    # An authority sees its whole jurisdiction, or one organisation in it (?org=CODE).
+    chosen = request.args.get("org")
+    focus = require_visible_org(session, actor, chosen.upper()) if chosen else None
+    rows = stock.stock_levels(
+        session=session, actor=actor, organisation_ids=[focus.id] if focus else None
     )
+    expiring = []
+    holders = []
+    if org.kind == OrgKind.AUTHORITY:
+        holders = [
+            o
+            for o in list_organisations(session=session, actor=actor)
+            if o.kind in (OrgKind.BLOOD_CENTRE, OrgKind.HOSPITAL)
+        ]
+    else:
+        expiring = stock.near_expiry(session=session, actor=actor)
     return render_template(
-        "stock/levels.html", rows=rows, expiring=expiring, window=stock.usage_window_days()
+        "stock/levels.html",
+        rows=rows,
+        expiring=expiring,
+        focus=focus,
+        holders=holders,
+        window=stock.usage_window_days(),
     )
 
 

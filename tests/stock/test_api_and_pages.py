@@ -223,3 +223,24 @@ def test_bad_order_form_shows_errors(client, world):
 def test_station_staff_cannot_open_stock_pages(client, world):
     login(client, "sca.registrar")
     assert client.get("/stock/").status_code == 403
+
+
+def test_authority_sees_its_jurisdiction_or_one_organisation_in_it(app, client, session, world):
+    with app.app_context():
+        units_in_stock(session, world, 2)
+        session.commit()
+    inspector = bearer(app, session, world.org("ZJ"))
+    whole = client.get("/api/v1/stock", headers=inspector).json
+    centre = client.get("/api/v1/stock?organisation=BC", headers=inspector).json
+    hospital = client.get("/api/v1/stock?organisation=H-HZ", headers=inspector).json
+
+    def o_pos(levels):
+        return next(lv for lv in levels if lv["component"] == "red_cells" and lv["group"] == "O+")
+
+    assert o_pos(whole)["on_hand"] == o_pos(centre)["on_hand"] == 2
+    assert o_pos(hospital)["on_hand"] == 0
+    wenzhou = bearer(app, session, world.org("WZ"))
+    assert client.get("/api/v1/stock?organisation=BC", headers=wenzhou).status_code == 404
+    login(client, "p.inspector")
+    page = client.get("/stock/?org=BC").get_data(as_text=True)
+    assert "BC organisation" in page
