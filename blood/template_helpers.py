@@ -43,7 +43,9 @@ NAV_ITEMS: list[NavItem] = [
         roles=frozenset({Role.QUALITY, Role.RECEIVING_CLERK, Role.ORG_ADMIN}),
     ),
     NavItem("stock.levels", _l("Stock"), kinds=_STOCK_HOLDERS | {OrgKind.AUTHORITY}),
-    NavItem("stock.collect", _l("Blood collection"), kinds=_CENTRE, roles=frozenset({Role.COLLECTOR})),
+    NavItem(
+        "stock.collect", _l("Blood collection"), kinds=_CENTRE, roles=frozenset({Role.COLLECTOR})
+    ),
     NavItem("stock.units", _l("Blood units"), kinds=_STOCK_HOLDERS),
     NavItem("stock.orders", _l("Orders"), kinds=_STOCK_HOLDERS),
     NavItem("accounts.users", _l("Users"), roles=frozenset({Role.ORG_ADMIN})),
