@@ -42,6 +42,9 @@ NAV_ITEMS: list[NavItem] = [
         kinds=frozenset({OrgKind.PLASMA_STATION, OrgKind.MANUFACTURER}),
         roles=frozenset({Role.QUALITY, Role.RECEIVING_CLERK, Role.ORG_ADMIN}),
     ),
+    NavItem(
+        "plasma.register", _l("Register a donor"), kinds=_CENTRE, roles=frozenset({Role.REGISTRAR})
+    ),
     NavItem("stock.levels", _l("Stock"), kinds=_STOCK_HOLDERS | {OrgKind.AUTHORITY}),
     NavItem(
         "stock.collect", _l("Blood collection"), kinds=_CENTRE, roles=frozenset({Role.COLLECTOR})

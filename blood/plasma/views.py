@@ -37,6 +37,12 @@ def _station():
     return actor, station
 
 
+def _collecting_org():
+    """The donor registry pages serve blood centres too (whole-blood donors)."""
+    actor = require_actor()
+    return actor, donors.require_collecting_org(db.session(), actor)
+
+
 # --- donors ------------------------------------------------------------------------------
 
 
@@ -62,7 +68,7 @@ def desk():
 @bp.get("/donors")
 @login_required
 def find():
-    actor, _station_org = _station()
+    actor, _station_org = _collecting_org()
     query = request.args.get("q", "")
     try:
         donor = donors.find_donor(session=db.session(), actor=actor, query=query)
@@ -78,7 +84,7 @@ def find():
 @bp.route("/donors/new", methods=["GET", "POST"])
 @login_required
 def register():
-    actor, _station_org = _station()
+    actor, _station_org = _collecting_org()
     errors: dict = {}
     if request.method == "POST":
         data, errors = load_form(schemas.DonorRegistrationIn())
@@ -101,7 +107,7 @@ def register():
 @bp.get("/donors/<int:donor_id>")
 @login_required
 def donor(donor_id: int):
-    actor, station = _station()
+    actor, station = _collecting_org()
     session = db.session()
     person = donors.get_donor(session=session, actor=actor, donor_id=donor_id)
     visits = session.exec(
@@ -157,7 +163,7 @@ def check_in():
 @bp.post("/donors/<int:donor_id>/deferrals")
 @login_required
 def defer(donor_id: int):
-    actor, _station_org = _station()
+    actor, _station_org = _collecting_org()
     session = db.session()
     person = donors.get_donor(session=session, actor=actor, donor_id=donor_id)
     data, errors = load_form(schemas.DeferralIn())
@@ -178,7 +184,7 @@ def defer(donor_id: int):
 @bp.post("/deferrals/<int:deferral_id>/lift")
 @login_required
 def lift(deferral_id: int):
-    actor, _station_org = _station()
+    actor, _station_org = _collecting_org()
     data, errors = load_form(schemas.LiftDeferralIn())
     if errors:
         flash(_("Say why the deferral is lifted."), "error")

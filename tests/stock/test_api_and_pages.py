@@ -244,3 +244,26 @@ def test_authority_sees_its_jurisdiction_or_one_organisation_in_it(app, client, 
     login(client, "p.inspector")
     page = client.get("/stock/?org=BC").get_data(as_text=True)
     assert "BC organisation" in page
+
+
+def test_a_blood_centre_registers_donors_with_the_same_form(client, session, world):
+    from blood.donors.models import Donor
+    from tests.conftest import make_resident_id
+
+    login(client, "bc.collector")
+    page = client.get("/station/donors/new")
+    assert page.status_code == 200
+    response = client.post(
+        "/station/donors/new",
+        data={
+            "csrf_token": csrf_token_of(page.get_data(as_text=True)),
+            "resident_id": make_resident_id(region="330106", serial=401),
+            "name": "孙浩",
+            "abo": "B",
+            "rhd": "+",
+        },
+    )
+    assert response.status_code == 302
+    donor = session.exec(select(Donor)).one()
+    assert donor.station_id == world.org("BC").id
+    assert client.get(response.headers["Location"]).status_code == 200
