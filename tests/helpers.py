@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from blood.accounts.service import actor_for_user
+from blood.donors import rules
 from blood.donors.service import DonorRegistration, register_donor
 from blood.plasma import service as plasma
 from blood.plasma.models import Collection, LabResult, Visit, VisitStatus
 from tests.conftest import make_resident_id
 
-GOOD_SCREENING = plasma.ScreeningInput(
+GOOD_SCREENING = rules.Screening(
     weight_kg=62,
     systolic=118,
     diastolic=76,

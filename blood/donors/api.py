@@ -7,11 +7,10 @@ from flask_smorest import Blueprint
 
 from blood import db
 from blood.accounts.auth import require_actor
-from blood.donors import service
+from blood.donors import rules, service
 from blood.donors.messages import reason_as_json
 from blood.errors import NotFound
 from blood.plasma.schemas import DecisionOut, EligibilityIn
-from blood.plasma.service import ScreeningInput
 
 blp = Blueprint("donors_api", __name__, description="Donor eligibility")
 
@@ -35,7 +34,7 @@ class Eligibility(MethodView):
         session, actor = db.session(), require_actor()
         reference = data.pop("donor")
         on = data.pop("on", None)
-        screening = ScreeningInput(**data).to_rules()
+        screening = rules.Screening(**data)
         station = service.require_collecting_org(session, actor)
         try:
             donor = service.find_donor(session=session, actor=actor, query=reference)

@@ -153,36 +153,8 @@ def _own_visit(session: Session, actor: Actor, visit_id: int) -> tuple[Visit, Or
     return visit, station
 
 
-@dataclass(frozen=True)
-class ScreeningInput:
-    weight_kg: float | None = None
-    systolic: int | None = None
-    diastolic: int | None = None
-    pulse: int | None = None
-    temperature_c: float | None = None
-    total_protein_g_l: float | None = None
-    alt_u_l: float | None = None
-    hb_g_l: float | None = None
-    rapid_tests: dict[str, bool] | None = None
-    questionnaire: dict[str, bool] | None = None
-
-    def to_rules(self) -> rules.Screening:
-        return rules.Screening(
-            weight_kg=self.weight_kg,
-            systolic=self.systolic,
-            diastolic=self.diastolic,
-            pulse=self.pulse,
-            temperature_c=self.temperature_c,
-            total_protein_g_l=self.total_protein_g_l,
-            alt_u_l=self.alt_u_l,
-            hb_g_l=self.hb_g_l,
-            rapid_tests=dict(self.rapid_tests or {}),
-            questionnaire=dict(self.questionnaire or {}),
-        )
-
-
-def screening_of(visit: Visit) -> ScreeningInput:
-    return ScreeningInput(
+def screening_of(visit: Visit) -> rules.Screening:
+    return rules.Screening(
         weight_kg=visit.weight_kg,
         systolic=visit.systolic,
         diastolic=visit.diastolic,
@@ -191,8 +163,8 @@ def screening_of(visit: Visit) -> ScreeningInput:
         total_protein_g_l=visit.total_protein_g_l,
         alt_u_l=visit.alt_u_l,
         hb_g_l=visit.hb_g_l,
-        rapid_tests=visit.rapid_tests,
-        questionnaire=visit.questionnaire,
+        rapid_tests=dict(visit.rapid_tests or {}),
+        questionnaire=dict(visit.questionnaire or {}),
     )
 
 
@@ -207,7 +179,7 @@ def reasons_to_json(reasons: tuple[rules.Reason, ...]) -> list[dict[str, Any]]:
 
 
 def record_screening(
-    *, session: Session, actor: Actor, visit_id: int, data: ScreeningInput
+    *, session: Session, actor: Actor, visit_id: int, data: rules.Screening
 ) -> tuple[Visit, rules.Decision]:
     """Record today's health screening and decide; the decision is shown before collection."""
     require_role(actor, Role.PHYSICIAN)
@@ -218,7 +190,7 @@ def record_screening(
         raise Conflict(_l("This visit was on another day; check the donor in again."))
     donor = session.get(Donor, visit.donor_id)
     decision = donors.assess(
-        session=session, actor=actor, donor=donor, screening=data.to_rules(), on=visit.visit_date
+        session=session, actor=actor, donor=donor, screening=data, on=visit.visit_date
     )
     before = audit.snapshot(visit)
     for name in (
@@ -288,7 +260,7 @@ def record_collection(
         session=session,
         actor=actor,
         donor=donor,
-        screening=screening_of(visit).to_rules(),
+        screening=screening_of(visit),
         on=visit.visit_date,
     )
     if not decision.eligible:

@@ -265,7 +265,7 @@ def screening(visit_id: int):
         return _visit_page(current, errors=errors, form=request.form, status=422)
     try:
         updated, _decision = plasma.record_screening(
-            session=session, actor=actor, visit_id=visit_id, data=plasma.ScreeningInput(**data)
+            session=session, actor=actor, visit_id=visit_id, data=rules.Screening(**data)
         )
     except ValidationFailed as error:
         return _visit_page(current, errors=error.fields, form=request.form, status=422)

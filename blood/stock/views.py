@@ -14,9 +14,9 @@ from blood.accounts.models import Organisation
 from blood.accounts.roles import OrgKind
 from blood.accounts.scoping import require_visible_org
 from blood.accounts.service import list_organisations
+from blood.donors import rules
 from blood.donors.messages import QUESTION_LABELS
 from blood.errors import Forbidden, NotFound, ValidationFailed
-from blood.plasma.service import ScreeningInput
 from blood.stock import schemas
 from blood.stock import service as stock
 from blood.stock.lifecycle import Action, UnitState
@@ -77,7 +77,8 @@ def collect():
     if request.method == "POST":
         data, errors = load_form(schemas.BloodDonationIn())
         if not errors:
-            screening = {k: data.pop(k) for k in list(data) if k in ScreeningInput.__annotations__}
+            measured = schemas.ScreeningIn._declared_fields
+            screening = {k: data.pop(k) for k in list(data) if k in measured}
             try:
                 donation = stock.record_blood_donation(
                     session=db.session(),
@@ -87,7 +88,7 @@ def collect():
                         kind=data["kind"],
                         volume_ml=data["volume_ml"],
                         adverse_reaction=data.get("adverse_reaction"),
-                        screening=ScreeningInput(**screening).to_rules(),
+                        screening=rules.Screening(**screening),
                     ),
                 )
             except ValidationFailed as error:
