@@ -256,6 +256,70 @@ def wipe_committed(engine) -> None:
                 connection.execute(sa.delete(table))
 
 
+def commit_world(
+    app,
+    orgs: list[tuple[str, str, str]],
+    users: list[tuple[str, str, list, str]],
+    *,
+    facility_ids: dict[str, str] | None = None,
+    areas: dict[str, list[str]] | None = None,
+    password: str = "a-long-password",
+) -> dict:
+    """Organisations (code, kind, name) under a province ZJ, and users (name, org code, roles,
+    locale), COMMITTED: for concurrency and browser tests, whose other connections cannot see
+    the per-test transaction. Pair with ``wipe_committed``."""
+    from sqlmodel import Session as PlainSession
+
+    from blood.accounts.roles import AuthorityLevel, OrgKind
+    from blood.accounts.scoping import Actor
+    from blood.accounts.service import OrganisationInput, create_organisation, create_user
+    from blood.donors.service import set_designated_area
+
+    system = Actor.system("tests")
+    with app.app_context(), PlainSession(get_db(app).engine, expire_on_commit=False) as session:
+        made = {
+            "ZJ": create_organisation(
+                session=session,
+                actor=system,
+                data=OrganisationInput(
+                    code="ZJ",
+                    name_zh="浙江省卫生健康委员会",
+                    name_en="Zhejiang",
+                    kind=OrgKind.AUTHORITY,
+                    level=AuthorityLevel.PROVINCE,
+                    division_code="330000",
+                ),
+            )
+        }
+        for code, kind, name in orgs:
+            made[code] = create_organisation(
+                session=session,
+                actor=system,
+                data=OrganisationInput(
+                    code=code, name_zh=name, name_en=code, kind=kind, parent_code="ZJ"
+                ),
+            )
+        for code, facility in (facility_ids or {}).items():
+            made[code].facility_id = facility
+        for code, division_codes in (areas or {}).items():
+            set_designated_area(
+                session=session, actor=system, station=made[code], division_codes=division_codes
+            )
+        for username, org_code, roles, locale in users:
+            create_user(
+                session=session,
+                actor=system,
+                organisation=made[org_code],
+                username=username,
+                display_name=username,
+                password=password,
+                roles=[str(r) for r in roles],
+                locale=locale,
+            )
+        session.commit()
+    return made
+
+
 def make_resident_id(region: str = "330127", birth: str = "19900101", serial: int = 123) -> str:
     """A valid resident ID (python-stdnum checks region, date and check digit).
 

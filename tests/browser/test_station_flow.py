@@ -14,12 +14,11 @@ from sqlmodel import Session
 from werkzeug.serving import make_server
 
 from blood import isbt128
-from blood.accounts.roles import AuthorityLevel, OrgKind, Role
+from blood.accounts.roles import OrgKind, Role
 from blood.accounts.scoping import Actor
-from blood.accounts.service import OrganisationInput, create_organisation, create_user
 from blood.db import get_db
 from blood.donors import service as donors
-from tests.conftest import make_resident_id, wipe_committed
+from tests.conftest import commit_world, make_resident_id, wipe_committed
 from tests.helpers import past_collection
 
 pytestmark = pytest.mark.browser
@@ -31,46 +30,20 @@ PASSWORD = "browser-test-password"
 def live_station(base_app):
     """Committed data and a real HTTP server on a free loopback port."""
     engine = get_db(base_app).engine
-    system = Actor.system("tests")
+    made = commit_world(
+        base_app,
+        [("PS-CA", OrgKind.PLASMA_STATION, "淳安县单采血浆站")],
+        [
+            (username, "PS-CA", [Role.REGISTRAR, Role.PHYSICIAN, Role.COLLECTOR], locale)
+            for username, locale in (("staff.en", "en"), ("staff.zh", "zh_CN"))
+        ],
+        facility_ids={"PS-CA": "P3327"},
+        areas={"PS-CA": ["330127"]},
+        password=PASSWORD,
+    )
+    station = made["PS-CA"]
     with base_app.app_context(), Session(engine) as session:
-        create_organisation(
-            session=session,
-            actor=system,
-            data=OrganisationInput(
-                code="ZJ",
-                name_zh="浙江省卫生健康委员会",
-                name_en="Zhejiang",
-                kind=OrgKind.AUTHORITY,
-                level=AuthorityLevel.PROVINCE,
-                division_code="330000",
-            ),
-        )
-        station = create_organisation(
-            session=session,
-            actor=system,
-            data=OrganisationInput(
-                code="PS-CA",
-                name_zh="淳安县单采血浆站",
-                name_en="Chun'an station",
-                kind=OrgKind.PLASMA_STATION,
-                parent_code="ZJ",
-            ),
-        )
-        station.facility_id = "P3327"
-        donors.set_designated_area(
-            session=session, actor=system, station=station, division_codes=["330127"]
-        )
-        for username, locale in (("staff.en", "en"), ("staff.zh", "zh_CN")):
-            create_user(
-                session=session,
-                actor=system,
-                organisation=station,
-                username=username,
-                display_name=username,
-                password=PASSWORD,
-                locale=locale,
-                roles=[Role.REGISTRAR, Role.PHYSICIAN, Role.COLLECTOR],
-            )
+        station = session.merge(station)
         returning = donors.register_donor(
             session=session,
             actor=Actor.for_organisation("user", None, "tests", station, [Role.REGISTRAR]),

@@ -8,66 +8,30 @@ import threading
 import pytest
 from sqlmodel import Session, select
 
-from blood.accounts.roles import AuthorityLevel, OrgKind, Role
-from blood.accounts.scoping import Actor
+from blood.accounts.roles import OrgKind, Role
 from blood.accounts.service import (
-    OrganisationInput,
     actor_for_user,
-    create_organisation,
-    create_user,
 )
 from blood.db import get_db
 from blood.donors import service as donors
 from blood.donors.models import Donor
 from blood.sequences import next_value
-from tests.conftest import make_resident_id, wipe_committed
+from tests.conftest import commit_world, make_resident_id, wipe_committed
 
 
 @pytest.fixture
 def committed(base_app):
     """A committed station (the per-test transaction cannot be seen by other connections);
     every table is emptied afterwards."""
+    commit_world(
+        base_app,
+        [("S-CA", OrgKind.PLASMA_STATION, "淳安站"), ("MF", OrgKind.MANUFACTURER, "之江生物")],
+        [(name, "S-CA", [Role.REGISTRAR], "en") for name in ("clerk1", "clerk2")]
+        + [(name, "S-CA", [Role.QUALITY], "en") for name in ("quality1", "quality2")],
+        facility_ids={"S-CA": "P3301"},
+        areas={"S-CA": ["330127"]},
+    )
     engine = get_db(base_app).engine
-    system = Actor.system("tests")
-    with base_app.app_context(), Session(engine) as session:
-        create_organisation(
-            session=session,
-            actor=system,
-            data=OrganisationInput(
-                code="ZJ",
-                name_zh="浙江",
-                name_en="Zhejiang",
-                kind=OrgKind.AUTHORITY,
-                level=AuthorityLevel.PROVINCE,
-                division_code="330000",
-            ),
-        )
-        station = create_organisation(
-            session=session,
-            actor=system,
-            data=OrganisationInput(
-                code="S-CA",
-                name_zh="淳安站",
-                name_en="Chun'an",
-                kind=OrgKind.PLASMA_STATION,
-                parent_code="ZJ",
-            ),
-        )
-        station.facility_id = "P3301"
-        donors.set_designated_area(
-            session=session, actor=system, station=station, division_codes=["330127"]
-        )
-        for name in ("clerk1", "clerk2"):
-            create_user(
-                session=session,
-                actor=system,
-                organisation=station,
-                username=name,
-                display_name=name,
-                password="a-long-password",
-                roles=[Role.REGISTRAR],
-            )
-        session.commit()
     yield engine
     wipe_committed(engine)
 
@@ -144,23 +108,6 @@ def test_two_shipments_racing_for_the_same_unit_ship_it_once(base_app, committed
 
     with base_app.app_context(), Session(committed) as session:
         station = session.exec(select(Organisation).where(Organisation.code == "S-CA")).one()
-        create_organisation(
-            session=session,
-            actor=Actor.system(),
-            data=OrganisationInput(
-                code="MF", name_zh="厂", name_en="MF", kind=OrgKind.MANUFACTURER, parent_code="ZJ"
-            ),
-        )
-        for name in ("quality1", "quality2"):
-            create_user(
-                session=session,
-                actor=Actor.system(),
-                organisation=station,
-                username=name,
-                display_name=name,
-                password="a-long-password",
-                roles=[Role.QUALITY],
-            )
         donor = donors.register_donor(
             session=session,
             actor=actor_for_user(

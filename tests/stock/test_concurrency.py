@@ -6,67 +6,28 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from blood.accounts.models import User
-from blood.accounts.roles import AuthorityLevel, OrgKind, Role
-from blood.accounts.scoping import Actor
+from blood.accounts.roles import OrgKind, Role
 from blood.accounts.service import (
-    OrganisationInput,
     actor_for_user,
-    create_organisation,
-    create_user,
 )
 from blood.db import get_db, utcnow
 from blood.stock import service as stock
 from blood.stock.lifecycle import Action
 from blood.stock.models import Unit, UnitMovement
-from tests.conftest import wipe_committed
+from tests.conftest import commit_world, wipe_committed
 from tests.plasma.test_concurrency import run_at_once
 
 
 def test_racing_transfusions_and_discards_apply_once(base_app):
     engine = get_db(base_app).engine
-    system = Actor.system("tests")
     try:
+        made = commit_world(
+            base_app,
+            [("BC", OrgKind.BLOOD_CENTRE, "血液中心"), ("H1", OrgKind.HOSPITAL, "医院")],
+            [(name, "H1", [Role.TRANSFUSION_OFFICER], "en") for name in ("nurse.one", "nurse.two")],
+        )
+        centre, hospital = made["BC"], made["H1"]
         with base_app.app_context(), Session(engine) as session:
-            create_organisation(
-                session=session,
-                actor=system,
-                data=OrganisationInput(
-                    code="ZJ",
-                    name_zh="浙江",
-                    name_en="ZJ",
-                    kind=OrgKind.AUTHORITY,
-                    level=AuthorityLevel.PROVINCE,
-                    division_code="330000",
-                ),
-            )
-            centre = create_organisation(
-                session=session,
-                actor=system,
-                data=OrganisationInput(
-                    code="BC",
-                    name_zh="血液中心",
-                    name_en="BC",
-                    kind=OrgKind.BLOOD_CENTRE,
-                    parent_code="ZJ",
-                ),
-            )
-            hospital = create_organisation(
-                session=session,
-                actor=system,
-                data=OrganisationInput(
-                    code="H1", name_zh="医院", name_en="H1", kind=OrgKind.HOSPITAL, parent_code="ZJ"
-                ),
-            )
-            for name in ("nurse.one", "nurse.two"):
-                create_user(
-                    session=session,
-                    actor=system,
-                    organisation=hospital,
-                    username=name,
-                    display_name=name,
-                    password="a-long-password",
-                    roles=[Role.TRANSFUSION_OFFICER],
-                )
             now = utcnow()
             session.add(
                 Unit(
