@@ -40,9 +40,6 @@ def test_snapshot_masks_identifier_columns_by_name():
     class Donorish:
         __audit_redact__ = {"phone"}
 
-    class FakeMapper:
-        pass
-
     item = Donorish()
     item.resident_id_key = "abc"
     item.phone = "13800000000"
