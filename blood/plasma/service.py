@@ -188,6 +188,9 @@ def record_screening(
         raise Conflict(_l("This visit's collection is done; screening can no longer change."))
     if visit.visit_date != donors.local_today(station):
         raise Conflict(_l("This visit was on another day; check the donor in again."))
+    unanswered = [code for code in rules.QUESTIONNAIRE if code not in data.questionnaire]
+    if unanswered:
+        raise ValidationFailed({f"questionnaire.{c}": [_("Answer yes or no.")] for c in unanswered})
     donor = session.get(Donor, visit.donor_id)
     decision = donors.assess(
         session=session, actor=actor, donor=donor, screening=data, on=visit.visit_date

@@ -257,10 +257,6 @@ def screening(visit_id: int):
     session = db.session()
     current = plasma.get_visit(session=session, actor=actor, visit_id=visit_id)
     data, errors = load_form(schemas.ScreeningIn(), _screening_form_data())
-    if not errors:
-        missing = [c for c in rules.QUESTIONNAIRE if f"q.{c}" not in request.form]
-        if missing:
-            errors = {f"q.{c}": [_("Answer yes or no.")] for c in missing}
     if errors:
         return _visit_page(current, errors=errors, form=request.form, status=422)
     try:

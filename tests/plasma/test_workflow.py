@@ -422,3 +422,23 @@ def test_manufacturer_confirms_receipt_once_with_discrepancies(app, session, wor
                 shipment_id=shipment.id,
                 discrepancies=[],
             )
+
+
+def test_screening_needs_every_questionnaire_answer(app, session, world):
+    with app.app_context():
+        register(session, world)
+        visit = plasma.check_in(
+            session=session,
+            actor=as_user(session, world, "sca.registrar"),
+            resident_id=make_resident_id(),
+        )
+        partial = replace(GOOD_SCREENING, questionnaire={"feels_well": True})
+        with pytest.raises(ValidationFailed) as refused:
+            plasma.record_screening(
+                session=session,
+                actor=as_user(session, world, "sca.physician"),
+                visit_id=visit.id,
+                data=partial,
+            )
+    assert "questionnaire.recent_illness" in refused.value.fields
+    assert visit.screened_at is None
