@@ -6,7 +6,7 @@ PORT   ?= 8000
 WORKERS ?= 2
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install translations compile-translations clean
+.PHONY: run test lint install translations compile-translations bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ translations: $(STAMP)
 	$(BIN)/pybabel -q extract -F blood/translations/babel.cfg -k _l -k lazy_gettext \
 		-o blood/translations/messages.pot .
 	$(BIN)/pybabel -q update -i blood/translations/messages.pot -d blood/translations
+
+## Benchmarks (not tests: figures to compare between runs on one machine).
+bench: compile-translations
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
