@@ -4,8 +4,8 @@ Every write records who (user or token, and organisation), what (action, entity,
 fields before/after with secrets and personal identifiers masked), when and the request id.
 Each row stores the previous row's hash and its own hash over its content, and ``seq`` counts
 1, 2, 3 … without gaps, so editing a row, deleting one or re-ordering them breaks the chain at
-the first affected row. (Deleting the newest rows cannot be seen from the table alone: the
-head hash is also pushed to the supervising authority with each summary.)
+the first affected row. (Deleting the newest rows cannot be seen from the table alone: that
+needs the head hash kept elsewhere, which the supervision summaries are to carry.)
 
 On PostgreSQL a transaction-scoped advisory lock serialises writers of the chain, so
 concurrent requests never fork it; on SQLite every writing transaction holds the database's
