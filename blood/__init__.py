@@ -126,6 +126,10 @@ def _register_request_hooks(app: Flask) -> None:
             return
         csrf.protect()
 
+    from blood import idempotency
+
+    idempotency.init_app(app)
+
     @app.after_request
     def _security_headers(response):
         response.headers[header] = g.get("request_id", "")

@@ -3,6 +3,7 @@
 from blood.accounts.models import ApiToken, Organisation, User
 from blood.audit import AuditEvent
 from blood.donors.models import Deferral, DesignatedArea, Donor
+from blood.idempotency import IdempotencyRecord
 from blood.plasma.models import (
     Collection,
     LabResult,
@@ -35,6 +36,7 @@ __all__ = [
     "Dispatch",
     "DispatchItem",
     "Donor",
+    "IdempotencyRecord",
     "LabResult",
     "LookbackTrigger",
     "Order",
