@@ -204,10 +204,11 @@ def load_product_codes(csv_file):
     Columns: code, component (red_cells|plasma|platelets|cryo), shelf_life_hours, storage,
     name_en, name_zh, source.
     """
+    from blood.accounts.scoping import Actor
     from blood.stock.service import load_product_codes as load
 
     with db.transaction() as session:
-        count = load(session, csv_file.read() if csv_file else None)
+        count = load(session, Actor.system("cli"), csv_file.read() if csv_file else None)
     click.echo(f"{count} product codes loaded")
 
 

@@ -396,7 +396,9 @@ def change_password(
 
 def set_locale(*, session: Session, user: User, locale: str) -> None:
     if locale in ("zh_CN", "en") and user.locale != locale:
+        before = audit.snapshot(user, ["locale"])
         user.locale = locale
+        audit.record(session, actor_for_user(session, user), "user.locale", user, before=before)
 
 
 # --- API tokens --------------------------------------------------------------------------

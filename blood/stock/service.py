@@ -106,7 +106,7 @@ def _own_org(session: Session, actor: Actor, *kinds: OrgKind) -> Organisation:
 # --- product codes -------------------------------------------------------------------------
 
 
-def load_product_codes(session: Session, text: str | None = None) -> int:
+def load_product_codes(session: Session, actor: Actor, text: str | None = None) -> int:
     """Insert or update product codes from CSV (the shipped table when `text` is None)."""
     text = text if text is not None else PRODUCT_CODES_CSV.read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -132,6 +132,13 @@ def load_product_codes(session: Session, text: str | None = None) -> int:
         product.source = row.get("source", "")
         session.add(product)
     session.flush()
+    audit.record(
+        session,
+        actor,
+        "product_codes.load",
+        entity_type="product_code",
+        changes={"codes": [None, sorted(r["code"].strip().upper() for r in rows)]},
+    )
     return len(rows)
 
 

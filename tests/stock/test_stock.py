@@ -485,3 +485,28 @@ def test_hospital_usage_is_transfusions_and_scope_is_own(app, session, world):
     assert (mine.on_hand, mine.daily_usage, mine.days_of_supply) == (2, 0.5, 4.0)
     # the province sums its jurisdiction: H-HZ and H-WZ transfusions, BC issues (2)
     assert province.on_hand == 2 and province.daily_usage == round((14 + 50 + 2) / 28, 2)
+
+
+def test_product_codes_load_from_csv_and_bad_rows_are_named(runner, session, tmp_path):
+    from blood.stock.models import ProductCode
+
+    good = tmp_path / "codes.csv"
+    good.write_text(
+        "code,component,shelf_life_hours,storage,name_en,name_zh,source\n"
+        "E0001,red_cells,504,2-6 °C,Red cells (site table),红细胞,site\n"
+        "E9001,platelets,72,20-24 °C,Platelets (site),血小板,site\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["blood", "load-product-codes", str(good)])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert session.get(ProductCode, "E0001").shelf_life_hours == 504
+    assert session.get(ProductCode, "E9001").component == "platelets"
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "code,component,shelf_life_hours\nX1,red_cells,5\nE0002,blood,5\n", encoding="utf-8"
+    )
+    refused = runner.invoke(args=["blood", "load-product-codes", str(bad)])
+    assert refused.exit_code == 2
+    assert "line 2:" in refused.output and "line 3:" in refused.output
