@@ -197,7 +197,12 @@ def record_blood_donation(
     decide first (profile cn-whole-blood), and a refusal lists every reason."""
     require_role(actor, Role.COLLECTOR)
     centre = _own_org(session, actor, OrgKind.BLOOD_CENTRE)
-    donor = donors.find_donor(session=session, actor=actor, query=data.donor)
+    try:
+        donor = donors.find_donor(session=session, actor=actor, query=data.donor)
+    except donors.RegisteredElsewhere:
+        # The one-station rule is about plasma: a plasma station's donor may still give
+        # whole blood at a blood centre, identified by the resident ID shown at the visit.
+        donor = donors.find_registered(session=session, query=data.donor)
     errors: dict[str, list[str]] = {}
     if data.kind not in ("whole_blood", "platelets"):
         errors["kind"] = [_("Whole blood or apheresis platelets.")]

@@ -510,3 +510,19 @@ def test_product_codes_load_from_csv_and_bad_rows_are_named(runner, session, tmp
     refused = runner.invoke(args=["blood", "load-product-codes", str(bad)])
     assert refused.exit_code == 2
     assert "line 2:" in refused.output and "line 3:" in refused.output
+
+
+def test_a_plasma_stations_donor_may_give_whole_blood_at_the_centre(app, session, world):
+    with app.app_context():
+        register(session, world, serial=341)  # registered at the Chun'an plasma station
+        collected = stock.record_blood_donation(
+            session=session,
+            actor=as_user(session, world, "bc.collector"),
+            data=stock.BloodDonationInput(
+                donor=make_resident_id(serial=341),
+                kind="whole_blood",
+                volume_ml=300,
+                screening=WELL,
+            ),
+        )
+    assert collected.centre_id == world.org("BC").id
