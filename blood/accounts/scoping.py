@@ -61,6 +61,11 @@ class Actor:
     def is_system(self) -> bool:
         return self.kind == "system"
 
+    @property
+    def user_id(self) -> int | None:
+        """The acting user's id, for "recorded by" columns (None for tokens and the system)."""
+        return self.id if self.kind == "user" else None
+
     def has_role(self, *roles: Role | str) -> bool:
         return self.is_system or any(str(role) in self.roles for role in roles)
 
@@ -96,6 +101,14 @@ def require_visible_org(session: Session, actor: Actor, code: str) -> Organisati
     org = session.exec(select(Organisation).where(Organisation.code == code)).first()
     if org is None or not can_see_org(actor, org):
         raise NotFound(code=code)
+    return org
+
+
+def acting_organisation(session: Session, actor: Actor, *kinds: OrgKind) -> Organisation:
+    """The organisation the actor acts for, which must be of one of `kinds`."""
+    org = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
+    if org is None or OrgKind(org.kind) not in kinds:
+        raise Forbidden()
     return org
 
 

@@ -434,7 +434,7 @@ def create_token(
         token_hash=hash_token(plaintext),
         prefix=plaintext[: len(TOKEN_PREFIX) + 6],
         roles=[r.value for r in default_token_roles(OrgKind(organisation.kind))],
-        created_by_id=actor.id if actor.kind == "user" else None,
+        created_by_id=actor.user_id,
     )
     session.add(token)
     audit.record(session, actor, "api_token.create", token)

@@ -24,11 +24,16 @@ from stdnum.cn import ric
 from blood import audit, pii
 from blood.accounts.models import Organisation
 from blood.accounts.roles import OrgKind, Role
-from blood.accounts.scoping import Actor, require_role, restrict_to_visible
+from blood.accounts.scoping import (
+    Actor,
+    acting_organisation,
+    require_role,
+    restrict_to_visible,
+)
 from blood.db import utcnow
 from blood.donors import rules
 from blood.donors.models import Deferral, DesignatedArea, Donor
-from blood.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from blood.errors import Conflict, DomainError, NotFound, ValidationFailed
 from blood.sequences import next_value
 
 COLLECTING_KINDS = (OrgKind.PLASMA_STATION, OrgKind.BLOOD_CENTRE)
@@ -78,10 +83,7 @@ def profile_for(org: Organisation) -> rules.Profile:
 
 
 def require_collecting_org(session: Session, actor: Actor) -> Organisation:
-    org = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
-    if org is None or OrgKind(org.kind) not in COLLECTING_KINDS:
-        raise Forbidden()
-    return org
+    return acting_organisation(session, actor, *COLLECTING_KINDS)
 
 
 # --- designated areas --------------------------------------------------------------------
@@ -244,7 +246,7 @@ def register_donor(*, session: Session, actor: Actor, data: DonorRegistration) -
         address_enc=vault.encrypt(data.address.strip()) if data.address else None,
         abo=data.abo or None,
         rhd=data.rhd or None,
-        registered_by_id=actor.id if actor.kind == "user" else None,
+        registered_by_id=actor.user_id,
     )
     try:
         # A savepoint: if another clerk registered the same ID a moment ago, only this
@@ -408,7 +410,7 @@ def defer_donor(
         source=source,
         station_id=station.id,
         note=(note or "").strip() or None,
-        created_by_id=actor.id if actor.kind == "user" else None,
+        created_by_id=actor.user_id,
     )
     session.add(deferral)
     audit.record(session, actor, "donor.defer", deferral, organisation=station)
@@ -430,7 +432,7 @@ def lift_deferral(*, session: Session, actor: Actor, deferral_id: int, reason: s
         raise ValidationFailed({"reason": [_("Say why the deferral is lifted.")]})
     before = audit.snapshot(deferral)
     deferral.lifted_at = utcnow()
-    deferral.lifted_by_id = actor.id if actor.kind == "user" else None
+    deferral.lifted_by_id = actor.user_id
     deferral.lift_reason = reason.strip()
     audit.record(session, actor, "donor.lift_deferral", deferral, before=before)
     return deferral

@@ -21,7 +21,13 @@ from sqlmodel import Session, func, select
 from blood import audit, isbt128
 from blood.accounts.models import Organisation
 from blood.accounts.roles import OrgKind, Role
-from blood.accounts.scoping import Actor, require_role, restrict_to_visible, visible_org_ids
+from blood.accounts.scoping import (
+    Actor,
+    acting_organisation,
+    require_role,
+    restrict_to_visible,
+    visible_org_ids,
+)
 from blood.db import utcnow
 from blood.donors import rules
 from blood.donors import service as donors
@@ -69,14 +75,7 @@ def quarantine_days() -> int:
 
 
 def require_station(session: Session, actor: Actor) -> Organisation:
-    org = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
-    if org is None or org.kind != OrgKind.PLASMA_STATION:
-        raise Forbidden()
-    return org
-
-
-def _user_id(actor: Actor) -> int | None:
-    return actor.id if actor.kind == "user" else None
+    return acting_organisation(session, actor, OrgKind.PLASMA_STATION)
 
 
 def local_date_of(moment: datetime, org: Organisation) -> date:
@@ -129,7 +128,7 @@ def check_in(*, session: Session, actor: Actor, resident_id: str) -> Visit:
         donor_id=donor.id,
         station_id=station.id,
         visit_date=today,
-        checked_in_by_id=_user_id(actor),
+        checked_in_by_id=actor.user_id,
     )
     session.add(visit)
     audit.record(session, actor, "visit.check_in", visit, organisation=station)
@@ -214,7 +213,7 @@ def record_screening(
     visit.next_eligible_on = decision.next_eligible_on
     visit.status = VisitStatus.ELIGIBLE if decision.eligible else VisitStatus.INELIGIBLE
     visit.screened_at = utcnow()
-    visit.screened_by_id = _user_id(actor)
+    visit.screened_by_id = actor.user_id
     audit.record(session, actor, "visit.screen", visit, before=before)
     return visit, decision
 
@@ -314,7 +313,7 @@ def record_collection(
         adverse_reaction=data.adverse_reaction or None,
         abo=donor.abo,
         rhd=donor.rhd,
-        collected_by_id=_user_id(actor),
+        collected_by_id=actor.user_id,
     )
     session.add(unit)
     visit.status = VisitStatus.COLLECTED
@@ -419,7 +418,7 @@ def record_lab_results(
             anti_hiv=row.anti_hiv,
             syphilis=row.syphilis,
             outcome=outcome,
-            entered_by_id=_user_id(actor),
+            entered_by_id=actor.user_id,
         )
         session.add(result)
         audit.record(session, actor, "plasma.lab_result", result, organisation=station)
@@ -602,7 +601,7 @@ def release_units(
         before = audit.snapshot(unit, ["state", "released_at"])
         unit.state = UnitState.RELEASED
         unit.released_at = utcnow()
-        unit.released_by_id = _user_id(actor)
+        unit.released_by_id = actor.user_id
         audit.record(session, actor, "plasma.release", unit, before=before)
         released.append(unit)
     return released, refused
@@ -720,7 +719,7 @@ def build_shipment(
         number=number,
         station_id=station.id,
         manufacturer_id=manufacturer.id,
-        shipped_by_id=_user_id(actor),
+        shipped_by_id=actor.user_id,
     )
     session.add(shipment)
     session.flush()

@@ -27,7 +27,7 @@ from sqlmodel import Session, func, select
 from blood import audit, isbt128
 from blood.accounts.models import Organisation
 from blood.accounts.roles import OrgKind, Role
-from blood.accounts.scoping import Actor, require_role, visible_org_ids
+from blood.accounts.scoping import Actor, acting_organisation, require_role, visible_org_ids
 from blood.db import utcnow
 from blood.donors import rules
 from blood.donors import service as donors
@@ -90,17 +90,6 @@ class UnitExpired(DomainError):
     status = 409
     code = "unit_expired"
     template = _l("Unit %(unit)s expired on %(expired)s: it cannot be %(action)s.")
-
-
-def _user_id(actor: Actor) -> int | None:
-    return actor.id if actor.kind == "user" else None
-
-
-def _own_org(session: Session, actor: Actor, *kinds: OrgKind) -> Organisation:
-    org = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
-    if org is None or OrgKind(org.kind) not in kinds:
-        raise Forbidden()
-    return org
 
 
 # --- product codes -------------------------------------------------------------------------
@@ -196,7 +185,7 @@ def record_blood_donation(
     """Collect whole blood or apheresis platelets; the same engine and deferral registry
     decide first (profile cn-whole-blood), and a refusal lists every reason."""
     require_role(actor, Role.COLLECTOR)
-    centre = _own_org(session, actor, OrgKind.BLOOD_CENTRE)
+    centre = acting_organisation(session, actor, OrgKind.BLOOD_CENTRE)
     try:
         donor = donors.find_donor(session=session, actor=actor, query=data.donor)
     except donors.RegisteredElsewhere:
@@ -238,7 +227,7 @@ def record_blood_donation(
         kind=data.kind,
         volume_ml=data.volume_ml,
         collected_at=utcnow(),
-        collected_by_id=_user_id(actor),
+        collected_by_id=actor.user_id,
         adverse_reaction=data.adverse_reaction,
         abo=donor.abo,
         rhd=donor.rhd,
@@ -262,7 +251,7 @@ def produce_components(
 ) -> list[Unit]:
     """Split a donation into units (pending tests), each DIN + product code + division."""
     require_role(actor, Role.STOCK_CLERK, Role.LAB)
-    centre = _own_org(session, actor, OrgKind.BLOOD_CENTRE)
+    centre = acting_organisation(session, actor, OrgKind.BLOOD_CENTRE)
     donation = session.get(BloodDonation, donation_id)
     if donation is None or donation.centre_id != centre.id:
         raise NotFound()
@@ -471,7 +460,7 @@ def transition(
 
 def release_tested(*, session: Session, actor: Actor, unit_ids: list[int]) -> list[Unit]:
     require_role(actor, Role.QUALITY, Role.LAB)
-    centre = _own_org(session, actor, OrgKind.BLOOD_CENTRE)
+    centre = acting_organisation(session, actor, OrgKind.BLOOD_CENTRE)
     units = session.exec(
         select(Unit).where(Unit.id.in_(unit_ids), Unit.owner_id == centre.id)
     ).all()
@@ -491,16 +480,16 @@ def hospital_action(
         raise ValidationFailed({"reason": [_("Choose a discard reason from the list.")]})
     if action is Action.RESTOCK:
         require_role(actor, Role.STOCK_CLERK, Role.QUALITY)
-        holder = _own_org(session, actor, OrgKind.BLOOD_CENTRE)
+        holder = acting_organisation(session, actor, OrgKind.BLOOD_CENTRE)
         if unit.owner_id != holder.id:
             raise Forbidden()
         return transition(session, actor, unit, action, holder=holder)
     if action is Action.DISCARD:
         require_role(actor, Role.TRANSFUSION_OFFICER, Role.STOCK_CLERK, Role.QUALITY)
-        holder = _own_org(session, actor, OrgKind.HOSPITAL, OrgKind.BLOOD_CENTRE)
+        holder = acting_organisation(session, actor, OrgKind.HOSPITAL, OrgKind.BLOOD_CENTRE)
         return transition(session, actor, unit, action, holder=holder, reason=reason)
     require_role(actor, Role.TRANSFUSION_OFFICER)
-    hospital = _own_org(session, actor, OrgKind.HOSPITAL)
+    hospital = acting_organisation(session, actor, OrgKind.HOSPITAL)
     new_owner = session.get(Organisation, unit.centre_id) if action is Action.RETURN else None
     return transition(
         session, actor, unit, action, holder=hospital, new_owner=new_owner, reason=reason
@@ -528,7 +517,7 @@ def create_order(
     note: str | None = None,
 ) -> Order:
     require_role(actor, Role.TRANSFUSION_OFFICER)
-    hospital = _own_org(session, actor, OrgKind.HOSPITAL)
+    hospital = acting_organisation(session, actor, OrgKind.HOSPITAL)
     errors: dict[str, list[str]] = {}
     centre = session.exec(
         select(Organisation).where(
@@ -701,7 +690,7 @@ def fulfil_order(*, session: Session, actor: Actor, order_id: int, unit_ids: lis
     """Issue the chosen units against the order: each must match an open line's component
     and exact ABO/RhD group, be available at this centre and not expired."""
     require_role(actor, Role.STOCK_CLERK)
-    centre = _own_org(session, actor, OrgKind.BLOOD_CENTRE)
+    centre = acting_organisation(session, actor, OrgKind.BLOOD_CENTRE)
     order = get_order(session=session, actor=actor, order_id=order_id)
     if order.centre_id != centre.id:
         raise Forbidden()
@@ -743,7 +732,7 @@ def fulfil_order(*, session: Session, actor: Actor, order_id: int, unit_ids: lis
 def transfer_units(*, session: Session, actor: Actor, to_code: str, units: list[Unit]) -> Dispatch:
     """Hospital to hospital: the same dispatch and receipt as an issue."""
     require_role(actor, Role.TRANSFUSION_OFFICER)
-    hospital = _own_org(session, actor, OrgKind.HOSPITAL)
+    hospital = acting_organisation(session, actor, OrgKind.HOSPITAL)
     destination = session.exec(
         select(Organisation).where(
             Organisation.code == (to_code or "").strip().upper(),
@@ -819,7 +808,7 @@ def confirm_receipt(
     """The receiving hospital confirms every unit once, with its temperature flag; a unit
     that arrived out of temperature range is received and discarded at once."""
     require_role(actor, Role.TRANSFUSION_OFFICER)
-    hospital = _own_org(session, actor, OrgKind.HOSPITAL)
+    hospital = acting_organisation(session, actor, OrgKind.HOSPITAL)
     dispatch = get_dispatch(session=session, actor=actor, dispatch_id=dispatch_id, number=number)
     if dispatch.to_id != hospital.id:
         raise Forbidden()
@@ -907,7 +896,7 @@ def expire_units(session: Session, *, now: datetime | None = None) -> int:
 
 def near_expiry(*, session: Session, actor: Actor, within_hours: int = 72) -> list[Unit]:
     now = utcnow()
-    org = _own_org(session, actor, OrgKind.BLOOD_CENTRE, OrgKind.HOSPITAL)
+    org = acting_organisation(session, actor, OrgKind.BLOOD_CENTRE, OrgKind.HOSPITAL)
     return list(
         session.exec(
             select(Unit)
