@@ -19,18 +19,6 @@ FACILITY_RE = re.compile(r"^[A-NP-Z1-9]\d{4}$")
 DIN_RE = re.compile(r"^[A-NP-Z1-9]\d{4}\d{2}\d{6}$")
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
 
-# ISBT 128 ABO/RhD codes (data structure 002), the common groups.
-ABO_RHD_CODES = {
-    ("O", "-"): "95",
-    ("O", "+"): "51",
-    ("A", "-"): "06",
-    ("A", "+"): "62",
-    ("B", "-"): "17",
-    ("B", "+"): "73",
-    ("AB", "-"): "28",
-    ("AB", "+"): "84",
-}
-
 
 class InvalidDin(ValueError):
     """Not a well-formed DIN, or its check character does not match."""
@@ -108,7 +96,3 @@ def parse_din(text: str, *, require_check: bool = False) -> ScannedDin:
 def _require_din(din: str) -> None:
     if not DIN_RE.match(din):
         raise InvalidDin(f"{din!r} is not a DIN (facility id, 2-digit year, 6-digit number)")
-
-
-def abo_rhd_code(abo: str, rhd: str) -> str | None:
-    return ABO_RHD_CODES.get((abo, rhd))

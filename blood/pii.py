@@ -80,10 +80,3 @@ def mask_phone(value: str) -> str:
     if len(value) <= 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
-def mask_generic(value: str) -> str:
-    value = normalise(value)
-    if len(value) <= 4:
-        return "*" * len(value)
-    return "*" * (len(value) - 2) + value[-2:]

@@ -7,7 +7,6 @@ transactions never get the same value; on SQLite writers are serialised anyway.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel
 
@@ -30,9 +29,3 @@ def next_value(session: Session, name: str) -> int:
         .returning(table.c.value)
     )
     return int(session.execute(statement).scalar_one())
-
-
-def peek(session: Session, name: str) -> int:
-    """The last value handed out (0 if none), for display and tests."""
-    value = session.execute(sa.select(Counter.value).where(Counter.name == name)).scalar()
-    return int(value or 0)

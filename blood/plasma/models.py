@@ -26,8 +26,6 @@ class UnitState:
     SHIPPED = "shipped"
     DESTROYED = "destroyed"
 
-    ALL = (QUARANTINE, RELEASED, SHIPPED, DESTROYED)
-
 
 class Visit(SQLModel, table=True):
     __tablename__ = "plasma_visit"

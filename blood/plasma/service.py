@@ -321,12 +321,10 @@ def record_collection(
     return unit
 
 
-def find_unit(
-    *, session: Session, actor: Actor, scanned: str, require_check: bool = False
-) -> Collection:
+def find_unit(*, session: Session, actor: Actor, scanned: str) -> Collection:
     """A unit by its DIN as scanned or typed; a wrong check character is refused."""
     try:
-        parsed = isbt128.parse_din(scanned, require_check=require_check)
+        parsed = isbt128.parse_din(scanned)
     except isbt128.InvalidDin as error:
         raise ValidationFailed({"din": [_("Not a valid DIN: %(why)s", why=str(error))]}) from None
     unit = session.exec(

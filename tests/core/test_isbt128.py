@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from blood.isbt128 import (
     InvalidDin,
-    abo_rhd_code,
     barcode_data,
     check_character,
     flag_value,
@@ -79,9 +78,3 @@ def test_every_din_round_trips_and_any_other_check_fails(facility, year, sequenc
     wrong = "0" if check != "0" else "1"
     with pytest.raises(InvalidDin):
         parse_din(din + wrong)
-
-
-def test_abo_rhd_codes():
-    assert abo_rhd_code("O", "-") == "95"
-    assert abo_rhd_code("AB", "+") == "84"
-    assert abo_rhd_code("X", "+") is None
