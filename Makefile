@@ -21,6 +21,7 @@ compile-translations: $(STAMP)
 
 ## Serve on http://127.0.0.1:$(PORT) with the embedded SQLite database and demo data.
 run: compile-translations
+	$(BIN)/python -m blood.instance_setup
 	BLOOD_ENV=$${BLOOD_ENV:-development} $(BIN)/flask --app app db upgrade
 	BLOOD_ENV=$${BLOOD_ENV:-development} $(BIN)/flask --app app blood demo --if-empty
 	BLOOD_ENV=$${BLOOD_ENV:-development} exec $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) \
@@ -32,13 +33,15 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk
 
-## Lint, then the whole suite (also on PostgreSQL when BLOOD_TEST_DATABASE_URL is set).
+## Lint, check the architecture contracts, then the whole suite (also on PostgreSQL when BLOOD_TEST_DATABASE_URL is set).
 test: compile-translations $(CHROMIUM)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check .
 
 ## Re-extract messages and merge them into the zh_CN catalogue (then translate the new ones).
@@ -47,8 +50,14 @@ translations: $(STAMP)
 		-o blood/translations/messages.pot .
 	$(BIN)/pybabel -q update -i blood/translations/messages.pot -d blood/translations
 
-## Benchmarks (not tests: figures to compare between runs on one machine).
-bench: compile-translations
+## Benchmarks (not tests: figures to compare between runs on one machine). The HTTP section
+## needs PostgreSQL (BLOOD_BENCH_DATABASE_URL) and wrk (Debian's package).
+WRK := /usr/bin/wrk
+$(WRK):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+
+bench: compile-translations $(WRK)
 	$(BIN)/python -m bench
 
 clean:

@@ -17,11 +17,11 @@ import secrets
 import statistics
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
 
 from blood import audit, create_app, migrate
 from blood.accounts.roles import AuthorityLevel, OrgKind, Role
@@ -30,7 +30,7 @@ from blood.accounts.service import OrganisationInput, create_organisation
 from blood.db import get_db
 from blood.donors import rules
 from blood.stock import service as stock
-from blood.stock.models import Unit, UnitMovement
+from blood.stock.models import DailyUsage, Unit, UnitMovement
 
 SCALE = float(os.environ.get("BLOOD_BENCH_SCALE", "1"))
 HOSPITALS = int(60 * SCALE)
@@ -69,12 +69,26 @@ def database_url() -> tuple[str, callable]:
     return make_url(base).set(database=name).render_as_string(hide_password=False), drop
 
 
+def daily_usage(orgs: dict, moves: list[dict]) -> list[dict]:
+    """The daily usage of movements written directly (``transition`` keeps it for the
+    movements it writes): the centre's issues and the hospitals' transfusions, by local day."""
+    holders = {org.id: org for org in orgs.values()}
+    used: Counter = Counter()
+    for move in moves:
+        holder = holders[move["organisation_id"]]
+        if stock.counts_as_use(move["action"], holder.kind):
+            day = stock.local_day(move["at"], holder.timezone)
+            used[(holder.id, day, move["component"], move["abo"], move["rhd"])] += 1
+    columns = ("organisation_id", "day", "component", "abo", "rhd")
+    return [{**dict(zip(columns, key, strict=True)), "units": n} for key, n in used.items()]
+
+
 def build(app) -> dict:
     engine = get_db(app).engine
     system = Actor.system("bench")
     rng = random.Random(1)
     orgs: dict = {}
-    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+    with app.app_context(), get_db(app).new_session(bind=engine) as session:
         orgs["ZJ"] = create_organisation(
             session=session,
             actor=system,
@@ -185,12 +199,15 @@ def build(app) -> dict:
                         "at": issued + timedelta(days=1),
                     }
                 )
+    usage = daily_usage(orgs, moves)
     with engine.begin() as connection:
         for start in range(0, len(units), 5000):
             connection.execute(sa.insert(Unit), units[start : start + 5000])
         for start in range(0, len(moves), 5000):
             connection.execute(sa.insert(UnitMovement), moves[start : start + 5000])
-    with app.app_context(), Session(engine) as session:
+        for start in range(0, len(usage), 5000):
+            connection.execute(sa.insert(DailyUsage), usage[start : start + 5000])
+    with app.app_context(), get_db(app).new_session(bind=engine) as session:
         for n in range(AUDIT_ROWS):
             audit.record(
                 session,
@@ -204,8 +221,8 @@ def build(app) -> dict:
                 session.commit()
         session.commit()
     print(
-        f"  data: {len(orgs)} organisations, {len(units)} units, {len(moves)} movements, "
-        f"{AUDIT_ROWS} audit rows"
+        f"  data: {len(orgs)} organisations, {len(units)} units, {len(moves)} movements "
+        f"({len(usage)} daily usage rows), {AUDIT_ROWS} audit rows"
     )
     return orgs
 
@@ -229,7 +246,7 @@ def main() -> None:
         city = actor_of("C01", Role.INSPECTOR)
         hospital = actor_of("H000", Role.TRANSFUSION_OFFICER)
         centre = actor_of("BC", Role.STOCK_CLERK)
-        with app.app_context(), Session(engine) as session:
+        with app.app_context(), get_db(app).new_session(bind=engine) as session:
             for label, actor in (
                 ("stock levels: province (whole jurisdiction)", province),
                 ("stock levels: one city", city),
@@ -265,3 +282,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    from bench import http
+
+    http.main()

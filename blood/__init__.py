@@ -31,10 +31,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.testing = app.config["ENV"] == "testing"
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # see _protect_from_csrf
 
-    from blood import db, validation_messages
+    from blood import db, inputs, validation_messages
+    from blood.settings import Settings
 
     validation_messages.install()
-    db.init_app(app)
+    inputs.install_converters(app)
+    settings = Settings.from_config(app.config)
+    _check_rule_profiles(settings)
+    app.extensions["blood.settings"] = settings
+    db.init_app(app, settings)
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)
@@ -47,6 +52,17 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _check_rule_profiles(settings) -> None:
+    """A mistyped RULE_PROFILE_OVERRIDES fails when the app starts, not at a donor's visit."""
+    from blood.config import ConfigurationError
+    from blood.donors.service import check_rule_profile_overrides
+
+    try:
+        check_rule_profile_overrides(settings.rule_profile_overrides)
+    except ValueError as mistake:
+        raise ConfigurationError(f"RULE_PROFILE_OVERRIDES: {mistake}") from None
 
 
 def _init_extensions(app: Flask) -> None:
@@ -79,8 +95,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from blood.accounts.api import blp as accounts_api
     from blood.accounts.views import bp as accounts_views
+    from blood.clinical.api import blp as clinical_api
+    from blood.clinical.views import bp as clinical_views
     from blood.core.views import bp as core_views
     from blood.donors.api import blp as donors_api
+    from blood.donors.views import bp as donors_views
     from blood.extensions import api
     from blood.plasma.api import blp as plasma_api
     from blood.plasma.views import bp as plasma_views
@@ -90,16 +109,21 @@ def _register_blueprints(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Organisation API token"}
     )
-    for blueprint in (accounts_api, donors_api, plasma_api, stock_api):
+    for blueprint in (accounts_api, donors_api, plasma_api, stock_api, clinical_api):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(core_views)
     app.register_blueprint(accounts_views)
+    app.register_blueprint(donors_views)
     app.register_blueprint(plasma_views)
     app.register_blueprint(stock_views)
+    app.register_blueprint(clinical_views)
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from flask_login import current_user
+
     from blood.accounts.auth import bearer_token
+    from blood.errors import Unauthorized
     from blood.extensions import csrf
 
     header = app.config["REQUEST_ID_HEADER"]
@@ -116,14 +140,22 @@ def _register_request_hooks(app: Flask) -> None:
         if limit and request.content_length and request.content_length > limit:
             abort(413)
 
+    from blood.inputs import guard_request
+
+    app.before_request(guard_request)
+
     @app.before_request
     def _protect_from_csrf():
         # Forms and cookie-authenticated API calls need the CSRF token; a bearer token is
-        # not sent by the browser on its own, so token-authenticated calls are exempt.
+        # not sent by the browser on its own, so token-authenticated calls are exempt. An API
+        # call with neither is unauthenticated (401 with WWW-Authenticate), not a stale form.
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
             return
-        if request.path.startswith("/api/") and bearer_token() is not None:
-            return
+        if request.path.startswith("/api/"):
+            if bearer_token() is not None:
+                return
+            if not current_user.is_authenticated:
+                raise Unauthorized()
         csrf.protect()
 
     from blood import idempotency

@@ -22,9 +22,9 @@ def _alembic_config():
 
 
 @db_cli.command("upgrade")
-@click.argument("revision", default="head")
+@click.argument("revision", default="heads")
 def db_upgrade(revision: str) -> None:
-    """Upgrade the schema to REVISION (default: head)."""
+    """Upgrade the schema to REVISION (default: every head)."""
     command.upgrade(_alembic_config(), revision)
 
 
@@ -167,6 +167,8 @@ def station_settings(org_code, facility_id, rule_profile, areas):
     """Set a collecting organisation's facility id, rule profile and designated area."""
     from blood.accounts.scoping import Actor
     from blood.accounts.service import organisation_by_code, update_collecting_settings
+    from blood.donors.rules import PROFILES
+    from blood.donors.service import set_designated_area
 
     with db.transaction() as session:
         org = organisation_by_code(session=session, code=org_code)
@@ -178,8 +180,12 @@ def station_settings(org_code, facility_id, rule_profile, areas):
             organisation=org,
             facility_id=facility_id,
             rule_profile=rule_profile,
-            designated_area=list(areas) if areas else None,
+            known_profiles=PROFILES,
         )
+        if areas:
+            set_designated_area(
+                session=session, actor=Actor.system("cli"), station=org, division_codes=list(areas)
+            )
     click.echo(
         f"{org.code}: facility id {org.facility_id or '-'}, profile {org.rule_profile or 'default'}"
     )
@@ -193,6 +199,25 @@ def expire_units():
     with db.transaction() as session:
         count = expire(session)
     click.echo(f"{count} units expired")
+
+
+@blood_cli.command("prune-idempotency-keys")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="Keep this many days (default: IDEMPOTENCY_KEY_RETENTION_DAYS, 30)",
+)
+def prune_idempotency_keys(days):
+    """Forget Idempotency-Keys older than their retention (the scheduler runs it daily)."""
+    from datetime import timedelta
+
+    from blood import idempotency
+
+    keep = days or int(current_app.config.get("IDEMPOTENCY_KEY_RETENTION_DAYS", 30))
+    with db.transaction() as session:
+        count = idempotency.prune(session, older_than=timedelta(days=keep))
+    click.echo(f"{count} idempotency keys older than {keep} days forgotten")
 
 
 @blood_cli.command("load-product-codes")
@@ -213,26 +238,34 @@ def load_product_codes(csv_file):
 
 
 @blood_cli.command("audit-verify")
-def audit_verify():
-    """Walk the audit chain; exit 1 naming the first broken row."""
-    from blood import audit
+@click.option("--full", is_flag=True, help="Walk every chain from its start, not from checkpoints")
+def audit_verify(full: bool):
+    """Walk the audit chains (from the last signed checkpoints); exit 1 naming each break."""
+    from blood import audit, settings
 
     with db.transaction() as session:
-        checked, broken = audit.verify(session)
-    if broken is not None:
+        result = audit.verify(
+            session, signing_key=settings.of(session).audit_signing_key, resume=not full
+        )
+    for broken in result.breaks:
         click.echo(
-            f"audit chain BROKEN at seq {broken.seq} (row id {broken.id}): {broken.reason}; "
-            f"{checked} rows before it are intact",
+            f"audit chain {broken.chain} BROKEN at seq {broken.seq} (row id {broken.id}): "
+            f"{broken.reason}",
             err=True,
         )
+    if result.breaks:
         sys.exit(1)
-    click.echo(f"audit chain intact: {checked} rows")
+    since = "from the start" if full else "since the last checkpoints"
+    click.echo(
+        f"audit chains intact: {result.chains} chains, {result.checked} rows checked {since}"
+    )
 
 
 @blood_cli.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only into a database with no organisations.")
 def demo(if_empty: bool):
-    """Load the demo province (idempotent); prints new hospital tokens once."""
+    """Load the demo province (idempotent); prints new API tokens once (the hospitals' and
+    the Chun'an plasma station's)."""
     from sqlmodel import select
 
     from blood.accounts.models import Organisation
@@ -249,6 +282,11 @@ def demo(if_empty: bool):
     click.echo(f"demo data loaded: {result.organisations} organisations, {result.users} users")
     if result.plasma_history:
         click.echo("plasma stations: facility ids, areas, donors and half a year of donations")
+        click.echo(
+            "PS-CHUNAN today: releasable units and units in quarantine, a donor waiting for the "
+            "physician, an over-limit collection for the quality manager, and a donor who gave "
+            "whole blood at ZJ-BC recently"
+        )
     if result.stock_history:
         click.echo("blood centre: five weeks of components, issues and transfusions")
     click.echo("demo users share the password shown in the README (demo only)")

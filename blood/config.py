@@ -2,7 +2,7 @@
 
 Order of precedence (last wins): these defaults, ``instance/config.py``, ``BLOOD_*``
 environment variables (``BLOOD_DATABASE_URL`` sets ``DATABASE_URL``; values are parsed as
-JSON when they can be, so ``BLOOD_LOGIN_MAX_FAILURES=5`` is an int), then the ``test_config``
+JSON when they can be, so ``BLOOD_LOGIN_FREE_FAILURES=5`` is an int), then the ``test_config``
 mapping passed to ``create_app``.
 """
 
@@ -15,6 +15,10 @@ from flask import Flask
 # Placeholders that are fine on a developer's laptop and refused in production.
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
 DEV_PII_KEY = "dev-only-pii-key-do-not-use-in-production"
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot work; the message says what to set (one line)."""
 
 
 class Defaults:
@@ -51,8 +55,10 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    # Failed log-ins of one user name from one address before growing delays (1 s, 2 s, 4 s …,
+    # at most LOGIN_DELAY_MAX_SECONDS) apply to that pair only.
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_DELAY_MAX_SECONDS = 900
     PASSWORD_HASH_METHOD = "scrypt"
 
     # API (flask-smorest).
@@ -64,6 +70,9 @@ class Defaults:
     OPENAPI_SWAGGER_UI_PATH = "docs"
     # Served by blood itself from the swagger-ui-bundle package: no CDN.
     OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/static/"
+
+    # How long an Idempotency-Key is remembered (a retry comes within minutes or hours).
+    IDEMPOTENCY_KEY_RETENTION_DAYS = 30
 
     # Header carrying a caller-chosen request id (echoed back, recorded in the audit log).
     REQUEST_ID_HEADER = "X-Request-ID"
@@ -83,7 +92,9 @@ def load(app: Flask, test_config: dict | None) -> None:
 
     env = app.config["ENV"]
     if env not in ("production", "development", "testing"):
-        raise RuntimeError(f"ENV must be production, development or testing, not {env!r}")
+        raise ConfigurationError(
+            f"BLOOD_ENV must be production, development or testing, not {env!r}"
+        )
     if env == "production":
         _refuse_default_secrets(app)
     else:
@@ -102,9 +113,9 @@ def _refuse_default_secrets(app: Flask) -> None:
     ]
     if missing:
         names = ", ".join(f"BLOOD_{name}" for name in missing)
-        raise RuntimeError(
-            f"blood refuses to start in production without its secrets: set {names} "
-            "(at least 32 random characters each, e.g. `python -c 'import secrets; "
-            "print(secrets.token_urlsafe(48))'`) in the environment or instance/config.py, "
-            "or set BLOOD_ENV=development on a developer machine."
+        raise ConfigurationError(
+            f"refusing to start in production without real secrets: set {names} "
+            "(at least 32 random characters each) in the environment or in "
+            f"{app.instance_path}/config.py — `make run` writes one — or set "
+            "BLOOD_ENV=development on a developer machine"
         )

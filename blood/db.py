@@ -8,6 +8,7 @@ Services only ``add``/``flush``; they never commit.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,6 +19,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
+
+from blood.settings import INFO_KEY as SETTINGS_KEY
+from blood.settings import Settings
 
 EXTENSION_KEY = "blood.db"
 log = logging.getLogger(__name__)
@@ -33,9 +37,41 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
         engine = sa.create_engine(url, echo=echo)
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    engine = sa.create_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600
     )
+    _ping_idle_connections(engine)
+    return engine
+
+
+IDLE_BEFORE_PING_SECONDS = 30.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """A liveness check only for connections that sat idle, not on every checkout.
+
+    ``pool_pre_ping`` costs a round trip per request. Under load a connection is reused
+    within milliseconds and cannot have died unnoticed in between; one idle for a while may
+    have been cut (a database restart, a firewall): ping that one, and on failure let the
+    pool replace it (raising DisconnectionError makes the pool reconnect). A connection that
+    dies mid-request is answered 503 and the pool is invalidated (``blood.errors``).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as lost:
+            raise sa.exc.DisconnectionError() from lost
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -72,24 +108,35 @@ def _may_write() -> bool:
 
 
 class Database:
-    """Per-app engine and session factory, kept in ``app.extensions``."""
+    """Per-app engine and session factory, kept in ``app.extensions``. Every session it makes
+    carries the app's ``Settings`` (see ``blood.settings``)."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, settings: Settings):
         self.engine = engine
-        self.sessionmaker = sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
+        self.settings = settings
+        self.sessionmaker = sessionmaker(
+            bind=engine,
+            class_=Session,
+            expire_on_commit=False,
+            info={SETTINGS_KEY: settings},
+        )
+
+    def new_session(self, **options) -> Session:
+        """A session outside any request (jobs, threads in tests), with the app's settings."""
+        return self.sessionmaker(**options)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, settings: Settings) -> None:
     engine = make_engine(
         app.config["DATABASE_URL"],
         pool_size=int(app.config["DATABASE_POOL_SIZE"]),
         echo=bool(app.config["DATABASE_ECHO"]),
     )
-    app.extensions[EXTENSION_KEY] = Database(engine)
+    app.extensions[EXTENSION_KEY] = Database(engine, settings)
     app.after_request(_finish_request)
     app.teardown_appcontext(_close_session)
 
@@ -109,25 +156,50 @@ def _finish_request(response: Response) -> Response:
     current = g.get("db_session")
     if current is None:
         return response
+    from blood.errors import DATABASE_UNAVAILABLE, database_unavailable_response
+
     if response.status_code >= 400:
-        current.rollback()
+        _rollback_quietly(current)
     elif request.method in ("GET", "HEAD", "OPTIONS"):
         # A safe request writes only bookkeeping (a token's last use, a language choice);
         # losing that to a concurrent writer must not turn the answer into an error.
         try:
             current.commit()
         except sa.exc.SQLAlchemyError:
-            current.rollback()
+            _rollback_quietly(current)
             log.warning("dropped the bookkeeping writes of %s %s", request.method, request.path)
     else:
-        current.commit()
+        try:
+            current.commit()
+        except DATABASE_UNAVAILABLE as lost:
+            # The connection went while committing: nothing was written, say so.
+            _rollback_quietly(current)
+            return database_unavailable_response(lost)
     return response
+
+
+def _rollback_quietly(current: Session) -> None:
+    """Roll back; a connection that is already gone has nothing left to roll back."""
+    try:
+        current.rollback()
+    except sa.exc.SQLAlchemyError:
+        log.warning("rollback failed: the connection was already lost")
 
 
 def _close_session(_exc: BaseException | None) -> None:
     current = g.pop("db_session", None)
     if current is not None:
         current.close()
+
+
+def readiness() -> tuple[dict[str, str], int]:
+    """Whether the database answers: for load balancers and monitoring."""
+    try:
+        with get_db().engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        return {"status": "unavailable", "database": type(exc).__name__}, 503
+    return {"status": "ok", "database": "ok"}, 200
 
 
 @contextmanager

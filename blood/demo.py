@@ -1,7 +1,9 @@
 """A believable demo province (Zhejiang), so a newcomer sees something real.
 
-Idempotent: what exists is left alone; only missing organisations, users and hospital tokens
-are created. Demo users share ``DEMO_PASSWORD`` — for demonstration only, never production.
+Idempotent: what exists is left alone; only missing organisations, users and API tokens
+(each hospital's, and one plasma station's) are created. Every date is relative to the day
+it is loaded (see ``blood.demo_plasma``). Demo users share ``DEMO_PASSWORD`` — for
+demonstration only, never production.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from blood.accounts.service import (
 )
 
 DEMO_PASSWORD = "demo-password-2026"
+
+# Plasma stations that get an API token too (POST /api/v1/eligibility from their own system).
+TOKEN_STATIONS = ("PS-CHUNAN",)
 
 A, PS, BC, H, MF = (
     OrgKind.AUTHORITY,
@@ -185,15 +190,24 @@ def load_demo(session: Session) -> DemoResult:
 
     with_tokens = set(session.exec(select(ApiToken.organisation_id)).all())
     for org in sorted(orgs.values(), key=lambda o: o.code):
-        if org.kind == OrgKind.HOSPITAL and org.id not in with_tokens:
-            _token, plaintext = create_token(
-                session=session, actor=actor, organisation=org, name="HIS (demo)"
-            )
-            result.tokens.append((org.code, plaintext))
+        if org.id in with_tokens:
+            continue
+        if org.kind == OrgKind.HOSPITAL:
+            name = "HIS (demo)"
+        elif org.code in TOKEN_STATIONS:
+            name = "eligibility (demo)"
+        else:
+            continue
+        _token, plaintext = create_token(session=session, actor=actor, organisation=org, name=name)
+        result.tokens.append((org.code, plaintext))
 
     from blood.demo_plasma import load_plasma_demo
     from blood.demo_stock import load_stock_demo
 
     result.plasma_history = load_plasma_demo(session)
     result.stock_history = load_stock_demo(session)
+
+    from blood.demo_clinical import load_clinical_demo
+
+    load_clinical_demo(session)
     return result

@@ -1,21 +1,28 @@
 """Demo plasma-station data: facility ids, designated areas, donors with half a year of
 history, test results, a deferral and look-back, released units and a shipment.
 
+Every date is relative to the day the demo is loaded, so on any day it shows a living
+station: units releasable now and units still in quarantine, a donor checked in today and
+waiting for the physician, an over-limit collection waiting for the quality manager's
+decision, and a donor who gave whole blood at the blood centre recently (the station refuses
+them plasma, and each side's donor page shows the other side's donation).
+
 The past cannot be created through the services (they act on "today"), so earlier
 donations are written directly, then the station's own staff act through the services for
-today's work: release from quarantine, shipping, the manufacturer's receipt, a check-in.
+today's work: release from quarantine, shipping, the manufacturer's receipt, check-ins, a
+screening and a collection.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 from stdnum.cn import ric
 
-from blood import audit, isbt128, pii
+from blood import audit, isbt128, settings
 from blood.accounts.models import Organisation, User
 from blood.accounts.scoping import Actor
 from blood.accounts.service import actor_for_user
@@ -24,6 +31,7 @@ from blood.donors.models import Donor
 from blood.plasma import service as plasma
 from blood.plasma.models import Collection, LabResult, Visit, VisitStatus
 from blood.sequences import next_value
+from blood.stock.models import BloodDonation
 
 # station code: (ISBT 128 facility id, designated area)
 STATIONS = {
@@ -34,18 +42,38 @@ STATIONS = {
 BLOOD_CENTRES = {"ZJ-BC": "B3300"}
 STREETS = ["环湖", "新安", "排岭", "明珠"]
 
-DONORS = [  # name, sex, birth date, ABO, RhD
-    ("方建华", "M", "19780312", "A", "+"),
-    ("余秀英", "F", "19820725", "O", "+"),
-    ("汪志明", "M", "19750109", "B", "+"),
-    ("徐丽娟", "F", "19880430", "A", "+"),
-    ("郑国强", "M", "19700818", "O", "+"),
-    ("姜美玲", "F", "19910203", "AB", "+"),
-    ("程立新", "M", "19850614", "O", "-"),
-    ("洪小燕", "F", "19790921", "B", "+"),
-    ("童建军", "M", "19930527", "A", "+"),
-    ("王桂芳", "F", "19720110", "O", "+"),
+# name, sex, age today, birthday (month, day), ABO, RhD: ages, not birth dates, so that the
+# donors stay within the age rule whatever the year (18-55 for a new donor).
+DONORS = [
+    ("方建华", "M", 47, (3, 12), "A", "+"),
+    ("余秀英", "F", 43, (7, 25), "O", "+"),
+    ("汪志明", "M", 50, (1, 9), "B", "+"),
+    ("徐丽娟", "F", 37, (4, 30), "A", "+"),
+    ("郑国强", "M", 52, (8, 18), "O", "+"),
+    ("姜美玲", "F", 34, (2, 3), "AB", "+"),
+    ("程立新", "M", 40, (6, 14), "O", "-"),
+    ("洪小燕", "F", 46, (9, 21), "B", "+"),
+    ("童建军", "M", 32, (5, 27), "A", "+"),
+    ("王桂芳", "F", 53, (1, 10), "O", "+"),
 ]
+WAITING = 1  # checked in today, waiting for the physician (no history yet)
+WHOLE_BLOOD = 3  # gave whole blood at the blood centre recently
+OVER_LIMIT = 4  # collected today over the limit: a deviation for the quality manager
+REACTIVE = 6  # a reactive marker on the latest donation: deferred, look-back opened
+# Days before today when each donor's plasma history stops (default: 3 days ago). The
+# whole-blood donor stopped long enough before giving whole blood (plasma -> whole blood:
+# 4 weeks); the over-limit donor is due again today (plasma -> plasma: day 15).
+HISTORY_STOPS = {WHOLE_BLOOD: 45, OVER_LIMIT: 20}
+WHOLE_BLOOD_DAYS_AGO = 9
+# Units collected longer ago than this are released (half of them shipped); the releasable
+# ones collected since are left for the quality manager to release.
+RELEASED_AFTER_DAYS = 140
+
+
+def birth_date(age: int, month: int, day: int, today: date) -> date:
+    """The birthday `age` years before this year's, or a year earlier if not reached yet."""
+    born = date(today.year - age, month, day)
+    return born if (month, day) <= (today.month, today.day) else born.replace(year=born.year - 1)
 
 
 def resident_id(region: str, birth: str, serial: int) -> str:
@@ -75,15 +103,17 @@ def load_plasma_demo(session: Session) -> bool:
         return actor_for_user(session, users[name])
 
     registrar = staff("chunan.registrar")
+    today = donors.local_today(chunan)
     people = []
-    for index, (name, sex, birth, abo, rhd) in enumerate(DONORS):
+    for index, (name, sex, age, (month, day), abo, rhd) in enumerate(DONORS):
         serial = 100 + 2 * index + (1 if sex == "M" else 0)
+        born = birth_date(age, month, day, today)
         people.append(
             donors.register_donor(
                 session=session,
                 actor=registrar,
                 data=donors.DonorRegistration(
-                    resident_id=resident_id("330127", birth, serial),
+                    resident_id=resident_id("330127", f"{born:%Y%m%d}", serial),
                     name=name,
                     phone=f"139{5700 + index:04d}{1234 + 37 * index:04d}"[:11],
                     address=f"淳安县千岛湖镇{STREETS[index % 4]}路{10 + index}号",
@@ -93,9 +123,38 @@ def load_plasma_demo(session: Session) -> bool:
             )
         )
     _write_history(session, chunan, people, staff("chunan.lab"))
+    _whole_blood_at_the_centre(session, orgs["ZJ-BC"], people[WHOLE_BLOOD], users)
 
     quality = staff("chunan.quality")
-    released, _refused = plasma.release_units(session=session, actor=quality)
+    _release_and_ship(session, quality, staff("zjbio.receiving"), chunan, today)
+
+    # Today: one donor waits for the physician; another was collected over the limit.
+    vault = settings.of(session).vault
+    plasma.check_in(
+        session=session,
+        actor=registrar,
+        resident_id=vault.decrypt(people[WAITING].resident_id_enc),
+    )
+    _collect_over_limit(session, people[OVER_LIMIT], registrar, staff)
+    return True
+
+
+def _release_and_ship(
+    session: Session, quality: Actor, receiving: Actor, station: Organisation, today: date
+) -> None:
+    """The older releasable units released, half of those shipped and received; the
+    releasable units collected since stay in quarantine for the quality manager."""
+    cutoff = datetime.combine(
+        today - timedelta(days=RELEASED_AFTER_DAYS), time.min, ZoneInfo(station.timezone)
+    )
+    old = [
+        unit.din
+        for unit, blockers in plasma.quarantine_overview(session=session, actor=quality)
+        if not blockers and unit.started_at < cutoff
+    ]
+    if not old:
+        return
+    released, _refused = plasma.release_units(session=session, actor=quality, dins=old)
     if len(released) >= 4:
         first = plasma.build_shipment(
             session=session,
@@ -105,14 +164,92 @@ def load_plasma_demo(session: Session) -> bool:
             box_size=12,
         )
         plasma.confirm_receipt(
-            session=session, actor=staff("zjbio.receiving"), shipment_id=first.id, discrepancies=[]
+            session=session, actor=receiving, shipment_id=first.id, discrepancies=[]
         )
-    # Today: one donor waits for the physician.
-    waiting = people[1]
-    plasma.check_in(
-        session=session, actor=registrar, resident_id=pii.vault().decrypt(waiting.resident_id_enc)
+
+
+def _whole_blood_at_the_centre(session: Session, centre: Organisation, person, users) -> None:
+    """400 mL of whole blood at the provincial blood centre a few days ago (the past:
+    written directly, as the centre's collector would have recorded it)."""
+    zone = ZoneInfo(centre.timezone)
+    day = donors.local_today(centre) - timedelta(days=WHOLE_BLOOD_DAYS_AGO)
+    at = datetime.combine(day, time(10, 20), zone).astimezone(UTC)
+    sequence = next_value(session, f"din:{centre.facility_id}:{day.year % 100:02d}")
+    din = isbt128.make_din(centre.facility_id, day.year, sequence)
+    session.add(
+        BloodDonation(
+            donor_id=person.id,
+            centre_id=centre.id,
+            din=din,
+            check_character=isbt128.check_character(din),
+            kind="whole_blood",
+            volume_ml=400,
+            collected_at=at,
+            collected_by_id=users["bc.collector"].id,
+            abo=person.abo,
+            rhd=person.rhd,
+            screening={
+                "weight_kg": 58,
+                "systolic": 118,
+                "diastolic": 76,
+                "pulse": 70,
+                "hb_g_l": 132,
+            },
+        )
     )
-    return True
+    session.flush()
+
+
+GOOD_SCREENING = dict(
+    weight_kg=68,
+    systolic=122,
+    diastolic=78,
+    pulse=72,
+    temperature_c=36.5,
+    total_protein_g_l=71,
+    alt_u_l=14,
+    rapid_tests={"hbsag": False, "anti_hcv": False, "anti_hiv": False, "syphilis": False},
+    questionnaire={
+        "feels_well": True,
+        "recent_illness": False,
+        "new_medication": False,
+        "tattoo_or_piercing_12m": False,
+        "pregnant_or_recent_birth": False,
+        "high_risk_behaviour": False,
+    },
+)
+
+
+def _collect_over_limit(session: Session, person, registrar: Actor, staff) -> None:
+    """Today's visit through the services: check-in, screening, and a collection of 650 g
+    against the 600 g limit, kept as a deviation with the collector's reason."""
+    from blood.donors import rules
+
+    vault = settings.of(session).vault
+    visit = plasma.check_in(
+        session=session, actor=registrar, resident_id=vault.decrypt(person.resident_id_enc)
+    )
+    plasma.record_screening(
+        session=session,
+        actor=staff("chunan.physician"),
+        visit_id=visit.id,
+        data=rules.Screening(**GOOD_SCREENING),
+    )
+    now = datetime.now(UTC)
+    plasma.record_collection(
+        session=session,
+        actor=staff("chunan.collector"),
+        visit_id=visit.id,
+        data=plasma.CollectionInput(
+            machine="PCS2-03",
+            kit_lot=f"LOT-{now:%y%m}",
+            started_at=now - timedelta(minutes=55),
+            ended_at=now - timedelta(minutes=10),
+            total_weight_g=650.0,
+            anticoagulant_ml=62.0,
+            over_limit_reason="采浆机称重报警失灵，护士发现时已超量，手动停止采集",
+        ),
+    )
 
 
 def _write_history(session: Session, station: Organisation, people, lab: Actor) -> None:
@@ -122,10 +259,15 @@ def _write_history(session: Session, station: Organisation, people, lab: Actor) 
     today = donors.local_today(station)
     count = 0
     for person_index, person in enumerate(people):
-        if person_index == 1:
+        if person_index == WAITING:
             continue  # the donor checked in today has no record yet besides registration
         day = today - timedelta(days=200 - rng.randint(0, 20))
-        while day < today - timedelta(days=2):
+        # Registered shortly before the first donation (the registration itself was today's).
+        person.registered_at = datetime.combine(
+            day - timedelta(days=1), time(9, 0), zone
+        ).astimezone(UTC)
+        stop = today - timedelta(days=HISTORY_STOPS.get(person_index, 3))
+        while day <= stop:
             start = datetime.combine(day, time(8 + rng.randint(0, 8), rng.randint(0, 59)), zone)
             visit = Visit(
                 donor_id=person.id,
@@ -176,7 +318,7 @@ def _write_history(session: Session, station: Organisation, people, lab: Actor) 
                 )
             last_unit = unit
             day += timedelta(days=16 + rng.randint(0, 14))
-        if person_index == 6:
+        if person_index == REACTIVE:
             # A reactive marker on this donor's latest donation, through the lab service.
             session.execute(
                 LabResult.__table__.delete().where(LabResult.collection_id == last_unit.id)

@@ -14,7 +14,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import (
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -76,9 +86,18 @@ class ValidationFailed(DomainError):
     code = "validation_failed"
     template = _l("Some fields are not valid.")
 
-    def __init__(self, fields: dict[str, list[str]], template: Any = None, /, **facts: Any):
+    def __init__(
+        self,
+        fields: dict[str, list[str]],
+        template: Any = None,
+        /,
+        *,
+        location: str = "json",
+        **facts: Any,
+    ):
         super().__init__(template, **facts)
         self.fields = fields
+        self.location = location  # where the fields were: json, query, form, path
 
     def __str__(self) -> str:
         return f"{self.code}: {self.fields}"
@@ -97,6 +116,7 @@ _HTTP_CODES = {
     422: "validation_failed",
     429: "too_many_requests",
     500: "internal_error",
+    503: "database_unavailable",
 }
 
 _HTTP_MESSAGES = {
@@ -111,7 +131,48 @@ _HTTP_MESSAGES = {
     422: _l("Some fields are not valid."),
     429: _l("Too many requests; wait a moment and try again."),
     500: _l("Internal error: the request was not carried out. Quote the request id to support."),
+    503: _l(
+        "The database cannot be reached: nothing was changed. Try again in a minute; if it "
+        "persists, tell your system administrator."
+    ),
 }
+
+# How long a client should wait before retrying while the database is unreachable.
+RETRY_AFTER_SECONDS = 30
+
+# The database is unreachable, restarting or refused the connection: not the request's fault,
+# and nothing was written (the request's transaction is gone with the connection).
+DATABASE_UNAVAILABLE = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.DisconnectionError,
+    sa.exc.TimeoutError,
+)
+
+
+class ErrorOut(ma.Schema):
+    """The one error shape of the API, whatever the status (documented as it is sent)."""
+
+    code = ma.fields.Integer(required=True, metadata={"description": "HTTP status"})
+    status = ma.fields.String(required=True, metadata={"description": "HTTP status name"})
+    error = ma.fields.String(
+        required=True,
+        metadata={"description": "Stable machine-readable code, e.g. not_found, unit_expired"},
+    )
+    message = ma.fields.String(
+        required=True, metadata={"description": "What happened, in the caller's language"}
+    )
+    request_id = ma.fields.String(
+        allow_none=True, metadata={"description": "Quote it to support; echoes X-Request-ID"}
+    )
+    errors = ma.fields.Dict(
+        metadata={
+            "description": "Field errors by location (json, query, …), then by field path",
+        }
+    )
+    facts = ma.fields.Dict(
+        metadata={"description": "The figures of a refusal (unit, state, dates …), when any"}
+    )
 
 
 def wants_json() -> bool:
@@ -160,7 +221,8 @@ def http_error_response(error: HTTPException):
 def domain_error_response(error: DomainError):
     fields = getattr(error, "fields", None)
     if wants_json():
-        body = error_body(error.status, error.code, error.message, fields and {"json": fields})
+        location = getattr(error, "location", "json")
+        body = error_body(error.status, error.code, error.message, fields and {location: fields})
         if error.facts:
             body["facts"] = {k: v for k, v in error.facts.items() if _json_scalar(v)}
         response = jsonify(body)
@@ -175,6 +237,26 @@ def _json_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
+def database_unavailable_response(error: Exception):
+    """503 with Retry-After. The page needs no database: the template globals and the
+    language choice skip everything that would query it (``g.database_unavailable``)."""
+    log.error("database unavailable (request id %s): %s", g.get("request_id"), error)
+    g.database_unavailable = True
+    g.pop("actor", None)
+    # Flask-Login's template globals would load the user from the database again.
+    login_manager = getattr(current_app, "login_manager", None)
+    if login_manager is not None:
+        g._login_user = login_manager.anonymous_user()
+    status, message = 503, str(_HTTP_MESSAGES[503])
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if wants_json():
+        response = jsonify(error_body(status, _HTTP_CODES[status], message))
+        response.status_code = status
+        response.headers.update(headers)
+        return response
+    return make_response(render_template("unavailable.html", message=message), status, headers)
+
+
 def unexpected_error_response(error: Exception):
     log.exception("unhandled error (request id %s)", g.get("request_id"))
     return http_error_response(InternalServerError())
@@ -183,4 +265,6 @@ def unexpected_error_response(error: Exception):
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error_response)
     app.register_error_handler(DomainError, domain_error_response)
+    for kind in DATABASE_UNAVAILABLE:
+        app.register_error_handler(kind, database_unavailable_response)
     app.register_error_handler(Exception, unexpected_error_response)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,11 +10,26 @@ from flask_login import current_user
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
 
-from blood.errors import http_error_response
+from blood.errors import ErrorOut, http_error_response
 
 
 class BloodApi(Api):
-    """flask-smorest, with errors in blood's one JSON shape (see ``blood.errors``)."""
+    """flask-smorest, with errors in blood's one JSON shape (see ``blood.errors``),
+    documented as they are sent."""
+
+    ERROR_SCHEMA = ErrorOut
+
+    def _register_pagination_header(self):
+        # A header's value is a string; ours carries JSON (flask-smorest documents an object).
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata as a JSON object: total, total_pages, "
+                "first_page, last_page, page, previous_page, next_page",
+                "schema": {"type": "string"},
+            },
+            lazy=True,
+        )
 
     def handle_http_exception(self, error):
         return http_error_response(error)
@@ -25,7 +40,13 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
+    reachable = not g.get("database_unavailable")
+    if (
+        reachable
+        and current_user
+        and current_user.is_authenticated
+        and current_user.locale in languages
+    ):
         return current_user.locale
     chosen = session.get("lang")
     if chosen in languages:
@@ -40,7 +61,7 @@ def select_timezone() -> str | None:
     """Times are shown in the time zone of the user's organisation."""
     from blood.accounts.auth import current_organisation
 
-    if not has_request_context():
+    if not has_request_context() or g.get("database_unavailable"):
         return None
     org = current_organisation()
     return org.timezone if org is not None else None

@@ -13,11 +13,12 @@ the same key.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, Response, g, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel, select
 
 from blood import db
@@ -73,24 +74,21 @@ def _before_request():
         return None
     session = db.session()
     fingerprint = _fingerprint()
+    # One statement claims the key. On PostgreSQL a racing copy of this request waits here
+    # until the first one ends: then it finds the stored answer (or, if the first was refused
+    # and rolled back, claims the key itself).
+    claimed = _claim(session, actor.organisation_id, key, fingerprint)
+    if claimed is not None:
+        g.idempotency_record_id = claimed
+        return None
     found = session.exec(
         select(IdempotencyRecord).where(
             IdempotencyRecord.organisation_id == actor.organisation_id,
             IdempotencyRecord.key == key,
         )
     ).first()
-    if found is None:
-        record = IdempotencyRecord(
-            organisation_id=actor.organisation_id, key=key, fingerprint=fingerprint
-        )
-        try:
-            with session.begin_nested():
-                session.add(record)
-                session.flush()
-        except sa.exc.IntegrityError:
-            raise Conflict(_l("A request with this Idempotency-Key is being processed.")) from None
-        g.idempotency_record = record
-        return None
+    if found is None:  # claimed and released between our two statements: try once more later
+        raise Conflict(_l("A request with this Idempotency-Key is being processed."))
     if found.fingerprint != fingerprint:
         raise KeyReused({HEADER: [str(_l("This key was already used for a different request."))]})
     if found.status_code is None:
@@ -102,15 +100,44 @@ def _before_request():
     return replay
 
 
+def _claim(session, organisation_id: int, key: str, fingerprint: str) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new record's id, or None if taken."""
+    table = IdempotencyRecord.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(
+            organisation_id=organisation_id, key=key, fingerprint=fingerprint, created_at=utcnow()
+        )
+        .on_conflict_do_nothing(index_elements=["organisation_id", "key"])
+        .returning(table.c.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
 def _after_request(response: Response) -> Response:
-    record = g.pop("idempotency_record", None)
-    if record is not None and response.status_code < 400:
-        record.status_code = response.status_code
-        record.response_body = response.get_data(as_text=True)
-        record.content_type = response.content_type
-        db.session().add(record)
-    # A refused request rolls back, taking its pending record with it.
+    record_id = g.pop("idempotency_record_id", None)
+    if record_id is not None and response.status_code < 400:
+        db.session().execute(
+            sa.update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == record_id)
+            .values(
+                status_code=response.status_code,
+                response_body=response.get_data(as_text=True),
+                content_type=response.content_type,
+            )
+        )
+    # A refused request rolls back, taking its claim with it.
     return response
+
+
+def prune(session, *, older_than: timedelta) -> int:
+    """Forget keys older than their retention: a retry comes within minutes or hours, not
+    months (run daily by the scheduler, or ``flask --app app blood prune-idempotency-keys``)."""
+    result = session.execute(
+        sa.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - older_than)
+    )
+    return int(result.rowcount or 0)
 
 
 def init_app(app: Flask) -> None:

@@ -21,7 +21,13 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
 
 
 class InvalidDin(ValueError):
-    """Not a well-formed DIN, or its check character does not match."""
+    """Not a well-formed DIN, or its check character does not match. ``code`` names the
+    problem and ``facts`` its figures; the words are the caller's (translated) business."""
+
+    def __init__(self, code: str, **facts: object):
+        super().__init__(code, facts)
+        self.code = code
+        self.facts = facts
 
 
 def is_valid_facility_id(facility_id: str) -> bool:
@@ -30,9 +36,9 @@ def is_valid_facility_id(facility_id: str) -> bool:
 
 def make_din(facility_id: str, year: int, sequence: int) -> str:
     if not is_valid_facility_id(facility_id):
-        raise InvalidDin(f"{facility_id!r} is not an ISBT 128 facility identification number")
+        raise InvalidDin("facility_id", facility_id=facility_id)
     if not 0 < sequence <= 999_999:
-        raise InvalidDin(f"sequence {sequence} is outside 1–999999")
+        raise InvalidDin("sequence", sequence=sequence)
     return f"{facility_id}{year % 100:02d}{sequence:06d}"
 
 
@@ -69,30 +75,30 @@ def parse_din(text: str, *, require_check: bool = False) -> ScannedDin:
     if cleaned.startswith("="):
         body = cleaned[1:]
         if len(body) != 15 or not body[13:].isdigit():
-            raise InvalidDin("a DIN barcode is '=', 13 characters and a 2-digit flag")
+            raise InvalidDin("barcode_shape")
         din, flag = body[:13], int(body[13:])
         _require_din(din)
         if 60 <= flag <= 96:
             if flag != flag_value(din):
-                raise InvalidDin(f"the check flag {flag} does not match DIN {din}")
+                raise InvalidDin("flag_mismatch", flag=flag, din=din)
             return ScannedDin(din, check_character(din))
         if require_check:
-            raise InvalidDin("this barcode carries no check flag")
+            raise InvalidDin("no_check_flag")
         return ScannedDin(din, None)
     if len(cleaned) == 14:
         din, given = cleaned[:13], cleaned[13]
         _require_din(din)
         if given != check_character(din):
-            raise InvalidDin(f"the check character {given} does not match DIN {din}")
+            raise InvalidDin("check_mismatch", given=given, din=din)
         return ScannedDin(din, given)
     if len(cleaned) == 13:
         _require_din(cleaned)
         if require_check:
-            raise InvalidDin("give the DIN with its check character")
+            raise InvalidDin("check_required")
         return ScannedDin(cleaned, None)
-    raise InvalidDin("a DIN has 13 characters (14 with its check character)")
+    raise InvalidDin("length")
 
 
 def _require_din(din: str) -> None:
     if not DIN_RE.match(din):
-        raise InvalidDin(f"{din!r} is not a DIN (facility id, 2-digit year, 6-digit number)")
+        raise InvalidDin("shape", din=din)

@@ -1,13 +1,20 @@
 """Every table, imported in one place for Alembic and the model/migration check."""
 
-from blood.accounts.models import ApiToken, Organisation, User
-from blood.audit import AuditEvent
-from blood.donors.models import Deferral, DesignatedArea, Donor
+from blood.accounts.models import ApiToken, LoginFailure, LoginSession, Organisation, User
+from blood.audit import AuditCheckpoint, AuditEvent
+from blood.clinical.models import (
+    AdverseReaction,
+    ReactionTransfusion,
+    Transfusion,
+    TransfusionApproval,
+    TransfusionFlag,
+    TransfusionOutcome,
+)
+from blood.donors.models import Deferral, DesignatedArea, Donor, LookbackTrigger
 from blood.idempotency import IdempotencyRecord
 from blood.plasma.models import (
     Collection,
     LabResult,
-    LookbackTrigger,
     Shipment,
     ShipmentDiscrepancy,
     ShipmentItem,
@@ -16,36 +23,56 @@ from blood.plasma.models import (
 from blood.sequences import Counter
 from blood.stock.models import (
     BloodDonation,
+    BloodTestResult,
+    DailyUsage,
     Dispatch,
     DispatchItem,
     Order,
     OrderLine,
     ProductCode,
+    TemperatureExcursion,
     Unit,
     UnitMovement,
 )
+from blood.supervision.models import Alert, AlertEvent, IndicatorFact, LastReport
 
 __all__ = [
+    "AdverseReaction",
+    "Alert",
+    "AlertEvent",
     "ApiToken",
+    "AuditCheckpoint",
     "AuditEvent",
     "BloodDonation",
+    "BloodTestResult",
     "Collection",
     "Counter",
+    "DailyUsage",
     "Deferral",
     "DesignatedArea",
     "Dispatch",
     "DispatchItem",
     "Donor",
     "IdempotencyRecord",
+    "IndicatorFact",
     "LabResult",
+    "LastReport",
+    "LoginFailure",
+    "LoginSession",
     "LookbackTrigger",
     "Order",
     "OrderLine",
     "Organisation",
     "ProductCode",
+    "ReactionTransfusion",
     "Shipment",
     "ShipmentDiscrepancy",
     "ShipmentItem",
+    "TemperatureExcursion",
+    "Transfusion",
+    "TransfusionApproval",
+    "TransfusionFlag",
+    "TransfusionOutcome",
     "Unit",
     "UnitMovement",
     "User",

@@ -29,6 +29,11 @@ def normalise(value: str) -> str:
     return "".join(ch for ch in value if ch not in " -\t").upper()
 
 
+def derive_key(secret: str, purpose: str) -> bytes:
+    """A 32-byte key for one purpose, derived from the deployment's secret (HKDF-SHA256)."""
+    return _derive(secret, purpose)
+
+
 def _derive(secret: str, purpose: str) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=b"blood.pii.v1", info=purpose.encode()
@@ -58,12 +63,8 @@ class PiiVault:
 
 
 def vault() -> PiiVault:
-    cache = current_app.extensions.setdefault("blood.pii", {})
-    secret = current_app.config["PII_KEY"]
-    if secret not in cache:
-        cache.clear()
-        cache[secret] = PiiVault(secret)
-    return cache[secret]
+    """The app's vault, for the edges (CLI, demo, tests); services use ``settings.of(session)``."""
+    return current_app.extensions["blood.settings"].vault
 
 
 def mask_resident_id(value: str) -> str:

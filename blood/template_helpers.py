@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from blood.accounts.roles import KIND_LABELS, LEVEL_LABELS, ROLE_LABELS, OrgKind, Role
+from blood.web import field_label
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class NavItem:
 _STATION = frozenset({OrgKind.PLASMA_STATION})
 _CENTRE = frozenset({OrgKind.BLOOD_CENTRE})
 _STOCK_HOLDERS = frozenset({OrgKind.BLOOD_CENTRE, OrgKind.HOSPITAL})
+_HOSPITAL = frozenset({OrgKind.HOSPITAL})
 _STATION_STAFF = frozenset({Role.REGISTRAR, Role.PHYSICIAN, Role.COLLECTOR, Role.QUALITY})
 
 # Later features append their entries here (one list, so the menu is the same everywhere).
@@ -35,6 +37,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("plasma.desk", _l("Front desk"), kinds=_STATION, roles=_STATION_STAFF),
     NavItem("plasma.lab", _l("Laboratory"), kinds=_STATION, roles=frozenset({Role.LAB})),
     NavItem("plasma.quarantine", _l("Quarantine"), kinds=_STATION, roles=frozenset({Role.QUALITY})),
+    NavItem("plasma.deviations", _l("Deviations"), kinds=_STATION, roles=frozenset({Role.QUALITY})),
     NavItem("plasma.inventory", _l("Inventory"), kinds=_STATION),
     NavItem(
         "plasma.shipments",
@@ -43,14 +46,25 @@ NAV_ITEMS: list[NavItem] = [
         roles=frozenset({Role.QUALITY, Role.RECEIVING_CLERK, Role.ORG_ADMIN}),
     ),
     NavItem(
-        "plasma.register", _l("Register a donor"), kinds=_CENTRE, roles=frozenset({Role.REGISTRAR})
+        "donors.register", _l("Register a donor"), kinds=_CENTRE, roles=frozenset({Role.REGISTRAR})
     ),
     NavItem("stock.levels", _l("Stock"), kinds=_STOCK_HOLDERS | {OrgKind.AUTHORITY}),
     NavItem(
         "stock.collect", _l("Blood collection"), kinds=_CENTRE, roles=frozenset({Role.COLLECTOR})
     ),
     NavItem("stock.units", _l("Blood units"), kinds=_STOCK_HOLDERS),
+    NavItem("stock.lab", _l("Laboratory"), kinds=_CENTRE, roles=frozenset({Role.LAB})),
+    NavItem("stock.deviations", _l("Deviations"), kinds=_CENTRE, roles=frozenset({Role.QUALITY})),
     NavItem("stock.orders", _l("Orders"), kinds=_STOCK_HOLDERS),
+    NavItem("clinical.register", _l("Transfusion register"), kinds=_HOSPITAL),
+    NavItem(
+        "clinical.committee",
+        _l("Flags for review"),
+        kinds=_HOSPITAL,
+        roles=frozenset({Role.TRANSFUSION_OFFICER}),
+    ),
+    NavItem("clinical.reactions", _l("Adverse reactions"), kinds=_HOSPITAL),
+    NavItem("clinical.figures", _l("Monthly figures"), kinds=_HOSPITAL),
     NavItem("accounts.users", _l("Users"), roles=frozenset({Role.ORG_ADMIN})),
     NavItem("accounts.tokens", _l("API tokens"), roles=frozenset({Role.ORG_ADMIN})),
     NavItem("core.activity", _l("Activity"), roles=frozenset({Role.ORG_ADMIN, Role.INSPECTOR})),
@@ -79,10 +93,15 @@ def nav_for(actor) -> list[dict]:
 def register_template_helpers(app: Flask) -> None:
     from blood.accounts.auth import current_actor, current_organisation
 
+    # Macros imported from _fields.html see the environment's globals, not the context.
+    app.jinja_env.globals["field_label"] = field_label
+
     @app.context_processor
     def _globals():
         locale = str(get_locale() or "zh_CN")
-        actor = current_actor() if request else None
+        # While the database is unreachable a page must not ask it who is logged in.
+        reachable = not g.get("database_unavailable")
+        actor = current_actor() if request and reachable else None
         return {
             "locale": locale,
             "html_lang": "zh-CN" if locale.startswith("zh") else "en",

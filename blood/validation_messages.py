@@ -53,6 +53,10 @@ def at_least(low: float, *, inclusive: bool = True) -> validate.Range:
     return validate.Range(min=low, min_inclusive=inclusive, error=message)
 
 
+def at_most(high: float) -> validate.Range:
+    return validate.Range(max=high, error=_l("Must be {max} or less."))
+
+
 def one_of(choices) -> validate.OneOf:
     return validate.OneOf(list(choices), error=_l("Choose one of: {choices}."))
 
@@ -65,5 +69,33 @@ def at_most_chars(high: int) -> validate.Length:
     return validate.Length(max=high, error=_l("At most {max} characters."))
 
 
+def items(low: int, high: int) -> validate.Length:
+    """A list of ``low`` to ``high`` entries."""
+    return validate.Length(min=low, max=high, error=_l("Give from {min} to {max} entries."))
+
+
 def pattern(regex: str, message) -> validate.Regexp:
     return validate.Regexp(regex, error=message)
+
+
+# Why a scanned or typed DIN was refused (``blood.isbt128.InvalidDin.code``), in words.
+DIN_PROBLEMS = {
+    "facility_id": _l("%(facility_id)s is not an ISBT 128 facility identification number."),
+    "sequence": _l("Sequence %(sequence)s is outside 1–999999."),
+    "barcode_shape": _l("A DIN barcode is “=”, 13 characters and a 2-digit flag."),
+    "flag_mismatch": _l("The check flag %(flag)s does not match DIN %(din)s: scan it again."),
+    "no_check_flag": _l("This barcode carries no check flag."),
+    "check_mismatch": _l(
+        "The check character %(given)s does not match DIN %(din)s: mistyped or misread?"
+    ),
+    "check_required": _l("Give the DIN with its check character."),
+    "length": _l("A DIN has 13 characters (14 with its check character)."),
+    "shape": _l("%(din)s is not a DIN (facility id, 2-digit year, 6-digit number)."),
+}
+
+
+def describe_invalid_din(error) -> str:
+    """An ``isbt128.InvalidDin`` as one sentence in the user's language."""
+    template = DIN_PROBLEMS.get(getattr(error, "code", ""), _l("Not a valid DIN."))
+    facts = getattr(error, "facts", {})
+    return str(template) % facts if facts else str(template)

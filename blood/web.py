@@ -1,12 +1,33 @@
-"""Small helpers shared by the web views: schema-driven forms and flashing refusals."""
+"""The one way a web view handles a form: load it with the action's schema, call the service,
+and turn any refusal into messages beside the fields.
+
+A view does::
+
+    result = submit(schemas.OrderIn(), lambda data: stock.create_order(..., **data))
+    if result.ok:
+        flash(...)
+        return redirect(...)
+    return render_template("…", errors=result.errors, form=request.form), result.status
+
+The schema's field errors and the service's ``ValidationFailed`` come back the same way, so the
+page shows them beside the same fields; other domain refusals listed in ``refusals`` come back
+as a message on ``field`` (or at the top of the form when ``field`` is None).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 import marshmallow as ma
-from flask import request
+from flask import flash, render_template, request
+from flask_babel import gettext as _
+
+from blood.errors import DomainError, ValidationFailed
+
+T = TypeVar("T")
+FORM_ERRORS = "_form"  # where messages that belong to no single field go
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -30,8 +51,121 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 def load_form(schema: ma.Schema, data: Mapping[str, Any] | None = None):
     """Load posted form data with the action's schema: (data, {}) or (None, field errors)."""
     source = data if data is not None else request.form.to_dict()
-    source = {k: v for k, v in source.items() if k != "csrf_token"}
+    source = {k: v for k, v in source.items() if k not in ("csrf_token", CONFIRMED)}
     try:
         return schema.load(source), {}
     except ma.ValidationError as error:
         return None, flatten_errors(error.messages)
+
+
+@dataclass
+class Submission(Generic[T]):
+    """What became of a submitted form: the service's answer, or the errors to show."""
+
+    value: T | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    refusal: DomainError | None = None  # the domain refusal, when one of `refusals` came
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def status(self) -> int:
+        """The page's status: 422 when it shows errors."""
+        return 422 if self.errors else 200
+
+    def messages(self) -> list[str]:
+        return [message for texts in self.errors.values() for message in texts]
+
+
+def submit(
+    schema: ma.Schema | None,
+    action: Callable[[dict[str, Any]], T],
+    *,
+    data: Mapping[str, Any] | None = None,
+    refusals: tuple[type[DomainError], ...] = (),
+    field: str | None = None,
+) -> Submission[T]:
+    """Load ``data`` (default: the posted form) with ``schema`` (None: take it as it is),
+    then call ``action`` with the result. Nothing is written when either refuses: the
+    request's transaction is rolled back because the page answers 422."""
+    if schema is None:
+        loaded: dict[str, Any] = dict(data or {})
+    else:
+        loaded, errors = load_form(schema, data)
+        if errors:
+            return Submission(errors=errors)
+    try:
+        return Submission(value=action(loaded))
+    except ValidationFailed as error:
+        return Submission(errors=dict(error.fields))
+    except refusals as refusal:
+        return Submission(errors={field or FORM_ERRORS: [refusal.message]}, refusal=refusal)
+
+
+def flash_errors(errors: Mapping[str, list[str]]) -> None:
+    """For actions posted from a list page: the refusal goes back to that page as a notice."""
+    for messages in errors.values():
+        for message in messages:
+            flash(message, "error")
+
+
+# --- field labels in error summaries ------------------------------------------------------
+#
+# An error summary names each field by its label, never by its key ("Resident ID number", not
+# "resident_id"; "Line 3: DIN", not "results.2.din"). Each package registers the labels of its
+# forms' fields here when its views are imported.
+
+FIELD_LABELS: dict[str, Any] = {}
+
+
+def field_label(name: str) -> str:
+    """The label of a field key, with line numbers for rows of a list."""
+    if name == FORM_ERRORS:
+        return ""
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    parts = name.split(".")
+    lines = [int(p) + 1 for p in parts if p.isdigit()]
+    words = [p for p in parts if not p.isdigit()]
+    label = str(FIELD_LABELS.get(words[-1], FIELD_LABELS.get(".".join(words), "")))
+    if not label:
+        label = words[-1].replace("_", " ") if words else name
+    if lines:
+        return _("Line %(n)d: %(field)s", n=lines[0], field=label)
+    return label
+
+
+# --- confirmation of destructive actions --------------------------------------------------
+
+CONFIRMED = "confirmed"
+
+
+def confirmed() -> bool:
+    """Whether the posted form carries the confirmation step's answer."""
+    return request.form.get(CONFIRMED) == "1"
+
+
+def confirmation_page(
+    *, title: str, message: str, items: list[str] | None = None, cancel_url: str, button: str
+):
+    """Ask before a destructive action: the same form again, as hidden fields, with one
+    button that confirms and a link that cancels. Nothing has been written yet."""
+    fields = [
+        (name, value)
+        for name, values in request.form.lists()
+        for value in values
+        if name not in ("csrf_token", CONFIRMED)
+    ]
+    page = render_template(
+        "_confirm.html",
+        title=title,
+        message=message,
+        items=items or [],
+        fields=fields,
+        action=request.path,
+        cancel_url=cancel_url,
+        button=button,
+    )
+    return page, 200

@@ -242,6 +242,24 @@ def world(app, session) -> World:
     return world
 
 
+@pytest.fixture
+def api_headers(app, session, world):
+    """A factory: request headers with a new API token of one of the world's organisations
+    (answers in English)."""
+    from blood.accounts.scoping import Actor
+    from blood.accounts.service import create_token
+
+    def make(org_code: str, name: str = "HIS") -> dict[str, str]:
+        with app.app_context():
+            _row, plaintext = create_token(
+                session=session, actor=Actor.system(), organisation=world.org(org_code), name=name
+            )
+            session.commit()
+        return {"Authorization": f"Bearer {plaintext}", "Accept-Language": "en"}
+
+    return make
+
+
 REFERENCE_TABLES = {"product_code"}  # loaded by the migrations: kept
 
 
@@ -268,15 +286,14 @@ def commit_world(
     """Organisations (code, kind, name) under a province ZJ, and users (name, org code, roles,
     locale), COMMITTED: for concurrency and browser tests, whose other connections cannot see
     the per-test transaction. Pair with ``wipe_committed``."""
-    from sqlmodel import Session as PlainSession
-
     from blood.accounts.roles import AuthorityLevel, OrgKind
     from blood.accounts.scoping import Actor
     from blood.accounts.service import OrganisationInput, create_organisation, create_user
     from blood.donors.service import set_designated_area
 
     system = Actor.system("tests")
-    with app.app_context(), PlainSession(get_db(app).engine, expire_on_commit=False) as session:
+    database = get_db(app)
+    with app.app_context(), database.new_session(bind=database.engine) as session:
         made = {
             "ZJ": create_organisation(
                 session=session,

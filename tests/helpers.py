@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from blood import settings
 from blood.accounts.service import actor_for_user
 from blood.donors import rules
 from blood.donors.service import DonorRegistration, register_donor
@@ -52,7 +53,7 @@ def collect_today(session, world, donor, weight=600.0, screening=GOOD_SCREENING)
     visit = plasma.check_in(
         session=session,
         actor=as_user(session, world, "sca.registrar"),
-        resident_id=plasma.donors.pii.vault().decrypt(donor.resident_id_enc),
+        resident_id=settings.of(session).vault.decrypt(donor.resident_id_enc),
     )
     plasma.record_screening(
         session=session,

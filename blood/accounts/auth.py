@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
+from flask import session as flask_session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
-from sqlmodel import select
 
 from blood import db
 from blood.accounts import service
@@ -20,16 +20,20 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
+SESSION_TOKEN = "login"  # the key of the log-in's token in the signed session cookie
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    """The user of this browser session, if its log-in is alive on the server (it ends at
+    log-out, password change, lock or expiry, whatever the cookie says)."""
     ident, _, nonce = user_id.partition(":")
-    if not ident.isdigit():
+    if not ident.isdigit() or int(ident) > 2**31 - 1:
         return None
-    user = db.session().get(User, int(ident))
-    if user is None or not user.active or user.session_nonce != nonce:
-        return None
-    org = db.session().get(Organisation, user.organisation_id)
-    if org is None or not org.active:
+    user = service.user_of_session(
+        session=db.session(), user_id=int(ident), token=flask_session.get(SESSION_TOKEN)
+    )
+    if user is None or user.session_nonce != nonce:
         return None
     return user
 
@@ -71,10 +75,6 @@ def require_actor() -> Actor:
 
 def current_organisation() -> Organisation | None:
     actor = current_actor()
-    if actor is None or actor.organisation_id is None:
+    if actor is None:
         return None
-    return (
-        db.session()
-        .exec(select(Organisation).where(Organisation.id == actor.organisation_id))
-        .first()
-    )
+    return service.acting_organisation_of(session=db.session(), actor=actor)

@@ -114,3 +114,35 @@ class ApiToken(SQLModel, table=True):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class LoginSession(SQLModel, table=True):
+    """One log-in on one browser. The cookie carries a random token; only its SHA-256 is kept.
+    Log-out, a password change or an administrator ends it here, so a copied cookie stops
+    working at once, wherever it is."""
+
+    __tablename__ = "login_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    ended_at: datetime | None = Field(default=None)
+    end_reason: str | None = Field(default=None, max_length=32)
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed log-ins of one typed user name from one address (OWASP: throttle the pair, with
+    growing delays, rather than lock the account for everyone). The name is kept as a keyed
+    hash: it may be someone's mistyped password or phone number."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (sa.UniqueConstraint("username_key", "remote_addr"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username_key: str = Field(max_length=64)
+    remote_addr: str = Field(max_length=64)
+    failures: int = Field(default=0)
+    last_failed_at: datetime = Field(default_factory=utcnow)
+    blocked_until: datetime | None = Field(default=None)

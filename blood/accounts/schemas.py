@@ -1,4 +1,4 @@
-"""API shapes for accounts."""
+"""Shapes of the accounts pages and API: log-in, passwords, users, tokens, organisations."""
 
 from __future__ import annotations
 
@@ -6,6 +6,37 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from blood.accounts.roles import OrgKind
+from blood.inputs import InputSchema
+from blood.validation_messages import at_most_chars, items, length, one_of
+
+# --- web forms ---------------------------------------------------------------------------
+
+
+class LoginIn(InputSchema):
+    username = fields.String(required=True, validate=at_most_chars(64))
+    password = fields.String(required=True, validate=at_most_chars(200))
+
+
+class PasswordChangeIn(InputSchema):
+    current_password = fields.String(required=True, validate=at_most_chars(200))
+    new_password = fields.String(required=True, validate=at_most_chars(200))
+
+
+class UserIn(InputSchema):
+    username = fields.String(required=True, validate=at_most_chars(64))
+    display_name = fields.String(required=True, validate=length(1, 100))
+    password = fields.String(required=True, validate=at_most_chars(200))
+    roles = fields.List(
+        fields.String(validate=at_most_chars(32)), required=True, validate=items(0, 10)
+    )
+    locale = fields.String(load_default="zh_CN", validate=one_of(["zh_CN", "en"]))
+
+
+class TokenIn(InputSchema):
+    name = fields.String(required=True, validate=length(1, 100))
+
+
+# --- API ---------------------------------------------------------------------------------
 
 
 class OrganisationOut(ma.Schema):
@@ -19,7 +50,7 @@ class OrganisationOut(ma.Schema):
     parent_code = fields.String(allow_none=True)
 
 
-class OrganisationQuery(ma.Schema):
+class OrganisationQuery(InputSchema):
     kind = fields.String(validate=validate.OneOf([k.value for k in OrgKind]))
 
 

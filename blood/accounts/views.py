@@ -14,18 +14,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlmodel import select
-from wtforms import SelectChoice
 
 from blood import db
-from blood.accounts import service
-from blood.accounts.auth import current_organisation, require_actor
-from blood.accounts.forms import LoginForm, PasswordChangeForm, TokenForm, UserForm, apply_errors
-from blood.accounts.models import ApiToken, Organisation, User
-from blood.accounts.roles import ROLE_LABELS, ROLES_BY_KIND, OrgKind, Role
-from blood.accounts.scoping import require_role, require_visible_org, visible_org_ids
-from blood.errors import ValidationFailed
+from blood.accounts import schemas, service
+from blood.accounts.auth import SESSION_TOKEN, require_actor
+from blood.db import utcnow
 from blood.extensions import limiter
+from blood.pagination import PageRequest, page_of
+from blood.web import submit
 
 bp = Blueprint("accounts", __name__)
 
@@ -42,30 +38,31 @@ def _safe_next(default: str) -> str:
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
-    form = LoginForm()
-    if not form.validate_on_submit():
-        return render_template("accounts/login.html", form=form), 422 if form.errors else 200
-    try:
-        user = service.authenticate(
-            session=db.session(),
-            username=form.username.data,
-            password=form.password.data,
-            max_failures=int(current_app.config["LOGIN_MAX_FAILURES"]),
-            lock_minutes=int(current_app.config["LOGIN_LOCK_MINUTES"]),
-            remote_addr=request.remote_addr,
-        )
-    except (service.LoginFailed, service.AccountLocked) as refusal:
-        # The failure count and its audit row must survive the error response.
-        db.session().commit()
-        form.form_errors.append(refusal.message)
-        return render_template("accounts/login.html", form=form), refusal.status
+    if request.method == "GET":
+        return render_template("accounts/login.html", errors={}, form={})
+    result = submit(
+        schemas.LoginIn(),
+        lambda data: service.authenticate(
+            session=db.session(), remote_addr=request.remote_addr, **data
+        ),
+        refusals=(service.LoginFailed, service.LoginThrottled, service.AccountLocked),
+    )
+    if not result.ok:
+        status = result.status
+        if result.refusal is not None:
+            # The failure count and its audit row must survive the error response.
+            db.session().commit()
+            status = result.refusal.status
+        form = {"username": request.form.get("username", "")}
+        return render_template("accounts/login.html", errors=result.errors, form=form), status
     lang = session.get("lang")
     session.clear()
-    if user.locale:
-        session["lang"] = user.locale
+    if result.value.locale:
+        session["lang"] = result.value.locale
     elif lang:
         session["lang"] = lang
-    login_user(user)
+    session[SESSION_TOKEN] = service.start_session(session=db.session(), user=result.value)
+    login_user(result.value)
     return redirect(_safe_next(url_for("core.home")))
 
 
@@ -73,6 +70,7 @@ def login():
 @login_required
 def logout():
     lang = session.get("lang")
+    service.end_session(session=db.session(), token=session.get(SESSION_TOKEN))
     logout_user()
     session.clear()
     if lang:
@@ -84,123 +82,131 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            service.change_password(
-                session=db.session(),
-                actor=require_actor(),
-                user=current_user._get_current_object(),
-                current_password=form.current_password.data,
-                new_password=form.new_password.data,
-            )
-        except ValidationFailed as error:
-            apply_errors(form, error)
-        else:
-            login_user(current_user._get_current_object())  # its id changed with the password
-            flash(_("Your password is changed. Other sessions are logged out."), "success")
-            return redirect(url_for("core.home"))
-    status = 422 if form.errors else 200
-    return render_template("accounts/password.html", form=form), status
+    if request.method == "GET":
+        return render_template("accounts/password.html", errors={})
+    user = current_user._get_current_object()
+    result = submit(
+        schemas.PasswordChangeIn(),
+        lambda data: service.change_password(
+            session=db.session(),
+            actor=require_actor(),
+            user=user,
+            keep_session=session.get(SESSION_TOKEN),
+            **data,
+        ),
+    )
+    if not result.ok:
+        return render_template("accounts/password.html", errors=result.errors), result.status
+    login_user(user)  # its id changed with the password
+    flash(_("Your password is changed. Other sessions are logged out."), "success")
+    return redirect(url_for("core.home"))
 
 
 @bp.get("/organisations")
 @login_required
 def organisations():
-    actor = require_actor()
-    orgs = service.list_organisations(session=db.session(), actor=actor)
-    return render_template("accounts/organisations.html", orgs=orgs)
+    orgs = service.list_organisations(session=db.session(), actor=require_actor())
+    page = page_of(orgs, PageRequest.from_args(request.args, size=100))
+    return render_template("accounts/organisations.html", orgs=page.items, page=page)
 
 
 @bp.get("/organisations/<code>")
 @login_required
 def organisation(code: str):
-    actor = require_actor()
-    org = require_visible_org(db.session(), actor, code)
-    children = (
-        db.session()
-        .exec(
-            select(Organisation)
-            .where(Organisation.parent_id == org.id, Organisation.id.in_(visible_org_ids(actor)))
-            .order_by(Organisation.code)
-        )
-        .all()
+    page = service.organisation_page(session=db.session(), actor=require_actor(), code=code)
+    return render_template(
+        "accounts/organisation.html",
+        org=page.organisation,
+        children=page.children,
+        parent=page.parent,
     )
-    parent = db.session().get(Organisation, org.parent_id) if org.parent_id else None
-    return render_template("accounts/organisation.html", org=org, children=children, parent=parent)
+
+
+def _users_page(errors: dict, form, status: int = 200):
+    actor = require_actor()
+    return (
+        render_template(
+            "accounts/users.html",
+            members=service.list_users(
+                session=db.session(), actor=actor, page=PageRequest.from_args(request.args)
+            ),
+            now_utc=utcnow(),
+            roles=service.assignable_roles(actor),
+            errors=errors,
+            form=form,
+        ),
+        status,
+    )
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
 @login_required
 def users():
     actor = require_actor()
-    require_role(actor, Role.ORG_ADMIN)
-    org = current_organisation()
-    form = UserForm()
-    form.roles.choices = [
-        SelectChoice(role.value, str(ROLE_LABELS[role]))
-        for role in ROLES_BY_KIND[OrgKind(org.kind)]
-    ]
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = service.create_user(
-                session=db.session(),
-                actor=actor,
-                organisation=org,
-                username=form.username.data,
-                display_name=form.display_name.data,
-                password=form.password.data,
-                roles=form.roles.data,
-                locale=form.locale.data,
-            )
-        except ValidationFailed as error:
-            apply_errors(form, error)
-        else:
-            flash(_("User %(name)s created.", name=user.username), "success")
-            return redirect(url_for("accounts.users"))
-    if form.errors:
-        status = 422
-    members = (
-        db.session()
-        .exec(select(User).where(User.organisation_id == org.id).order_by(User.username))
-        .all()
+    if request.method == "GET":
+        return _users_page({}, {})
+    form = request.form.to_dict()
+    form["roles"] = request.form.getlist("roles")
+    result = submit(
+        schemas.UserIn(),
+        lambda data: service.create_user(
+            session=db.session(),
+            actor=actor,
+            organisation=service.acting_organisation_of(session=db.session(), actor=actor),
+            **data,
+        ),
+        data=form,
     )
-    return render_template("accounts/users.html", form=form, members=members), status
+    if not result.ok:
+        return _users_page(result.errors, request.form, result.status)
+    flash(_("User %(name)s created.", name=result.value.username), "success")
+    return redirect(url_for("accounts.users"))
+
+
+@bp.post("/admin/users/<int:user_id>/lock")
+@login_required
+def lock_user(user_id: int):
+    locked = request.form.get("locked") == "1"
+    user = service.set_account_lock(
+        session=db.session(), actor=require_actor(), user_id=user_id, locked=locked
+    )
+    if locked:
+        flash(
+            _("%(name)s is locked out; their sessions have ended.", name=user.username), "success"
+        )
+    else:
+        flash(_("%(name)s may log in again.", name=user.username), "success")
+    return redirect(url_for("accounts.users"))
 
 
 @bp.route("/admin/tokens", methods=["GET", "POST"])
 @login_required
 def tokens():
     actor = require_actor()
-    require_role(actor, Role.ORG_ADMIN)
-    org = current_organisation()
-    form = TokenForm()
-    new_token = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            _token, new_token = service.create_token(
-                session=db.session(), actor=actor, organisation=org, name=form.name.data
-            )
-        except ValidationFailed as error:
-            apply_errors(form, error)
-        else:
-            form = TokenForm(formdata=None)
-    if form.errors:
-        status = 422
-    rows = (
-        db.session()
-        .exec(
-            select(ApiToken)
-            .where(ApiToken.organisation_id == org.id)
-            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
+    result = None
+    if request.method == "POST":
+        result = submit(
+            schemas.TokenIn(),
+            lambda data: service.create_token(
+                session=db.session(),
+                actor=actor,
+                organisation=service.acting_organisation_of(session=db.session(), actor=actor),
+                **data,
+            ),
         )
-        .all()
-    )
+    errors = result.errors if result is not None else {}
+    new_token = result.value[1] if result is not None and result.ok else None
     return (
-        render_template("accounts/tokens.html", form=form, tokens=rows, new_token=new_token),
-        status,
+        render_template(
+            "accounts/tokens.html",
+            tokens=service.list_tokens(
+                session=db.session(), actor=actor, page=PageRequest.from_args(request.args)
+            ),
+            new_token=new_token,
+            errors=errors,
+            form=request.form if errors else {},
+        ),
+        422 if errors else 200,
     )
 
 

@@ -32,7 +32,8 @@ REASON_MESSAGES: dict[str, Any] = {
     "deferred_permanently": _l("Permanently deferred."),
     "deferred_until": _l("Deferred until %(ends_on)s."),
     "interval": _l(
-        "Too soon after the donation of %(previous)s: the earliest date is %(earliest)s."
+        "Too soon after the %(previous_kind)s donation of %(previous)s: "
+        "the earliest date is %(earliest)s."
     ),
     "too_many_in_year": _l(
         "Already %(count)s donations in the last 12 months (maximum %(maximum)s)."
@@ -44,6 +45,28 @@ REASON_MESSAGES: dict[str, Any] = {
     "registered_elsewhere": _l(
         "Registered at %(station)s: donors may donate only at the station of their area."
     ),
+}
+
+# A kind of donation inside a sentence ("the whole-blood donation of 20 Nov 2026").
+DONATION_KIND_WORDS: dict[str, Any] = {
+    "plasma": _l("plasma"),
+    "whole_blood": _l("whole-blood"),
+    "platelets": _l("platelet"),
+}
+
+# A kind of donation on its own (a table's cell).
+DONATION_KIND_LABELS: dict[str, Any] = {
+    "plasma": _l("Plasma (apheresis)"),
+    "whole_blood": _l("Whole blood"),
+    "platelets": _l("Platelets (apheresis)"),
+}
+
+DONATION_REACTIONS: dict[str, Any] = {
+    "vasovagal": _l("Vasovagal reaction (fainting, dizziness)"),
+    "citrate": _l("Citrate reaction (tingling, cramps)"),
+    "haematoma": _l("Haematoma at the needle site"),
+    "nerve_injury": _l("Nerve irritation or injury"),
+    "other": _l("Other"),
 }
 
 QUESTION_LABELS: dict[str, Any] = {
@@ -74,9 +97,22 @@ MEASUREMENT_LABELS: dict[str, Any] = {
 }
 
 
+# Facts that are days: stored as ISO text (a visit's reasons), shown as dates.
+_DATE_FACTS = frozenset({"previous", "earliest", "ends_on"})
+
+
 def _display(key: str, value: Any) -> Any:
+    if isinstance(value, str) and key in _DATE_FACTS:
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, date):
         return format_date(value, "medium")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # 650.0 g reads "650 g"
+    if key == "previous_kind":
+        return str(DONATION_KIND_WORDS.get(value, value))
     if key == "question":
         return str(QUESTION_LABELS.get(value, value))
     if key == "test":
@@ -89,7 +125,7 @@ def _display(key: str, value: Any) -> Any:
 def describe(reason: Reason) -> str:
     template = REASON_MESSAGES.get(reason.code)
     if template is None:
-        return reason.code
+        return str(_l("Not eligible under a rule of this station's profile."))
     facts = {key: _display(key, value) for key, value in reason.facts.items()}
     try:
         return str(template) % facts

@@ -56,6 +56,24 @@ class Donor(SQLModel, table=True):
         return f"{self.abo}{self.rhd}" if self.abo and self.rhd else ""
 
 
+# Why a donor is deferred (``Deferral.reason_code``); their words are the service's
+# (``blood.donors.service.DEFERRAL_REASONS``).
+DEFERRAL_REASON_CODES: tuple[str, ...] = (
+    "reactive_marker",
+    "low_protein",
+    "high_alt",
+    "low_hb",
+    "blood_pressure",
+    "recent_illness",
+    "medication",
+    "tattoo_piercing",
+    "pregnancy",
+    "adverse_reaction",
+    "high_risk_behaviour",
+    "other",
+)
+
+
 class Deferral(SQLModel, table=True):
     """Shared by every station: a deferral recorded anywhere blocks the donor everywhere.
 
@@ -88,3 +106,19 @@ class Deferral(SQLModel, table=True):
         if self.lifted_at is not None:
             return False
         return self.permanent or (self.starts_on <= day < self.ends_on)
+
+
+class LookbackTrigger(SQLModel, table=True):
+    """A reactive result on one donation, at a plasma station or a blood centre: every
+    earlier donation of this donor, and every unit made from it, must be traced (look-back).
+    The donation is named by its DIN, which is unique across stations and centres."""
+
+    __tablename__ = "lookback_trigger"
+
+    id: int | None = Field(default=None, primary_key=True)
+    donor_id: int = Field(foreign_key="donor.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    din: str = Field(max_length=13, index=True)
+    markers: list = Field(default_factory=list, sa_type=sa.JSON)
+    status: str = Field(default="open", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)

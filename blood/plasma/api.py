@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from blood import db
 from blood.accounts.auth import require_actor
-from blood.accounts.models import Organisation
+from blood.pagination import DEFAULT_PAGE_SIZE, api_items, api_request
 from blood.plasma import service
 from blood.plasma.schemas import ReceiptIn, ShipmentOut
 
@@ -19,44 +19,18 @@ def _authenticate():
     require_actor()
 
 
-def shipment_out(shipment) -> dict:
-    session = db.session()
-    station = session.get(Organisation, shipment.station_id)
-    manufacturer = session.get(Organisation, shipment.manufacturer_id)
-    return {
-        "id": shipment.id,
-        "number": shipment.number,
-        "station": station.code,
-        "manufacturer": manufacturer.code,
-        "status": shipment.status,
-        "shipped_at": shipment.shipped_at,
-        "received_at": shipment.received_at,
-        "items": [
-            {
-                "din": unit.din,
-                "check_character": unit.check_character,
-                "box": item.box_label,
-                "weight_g": unit.total_weight_g,
-                "blood_group": unit.blood_group,
-                "receipt_status": item.receipt_status,
-            }
-            for item, unit in service.shipment_items(session, shipment)
-        ],
-        "discrepancies": [
-            {"kind": d.kind, "din": d.din, "note": d.note}
-            for d in service.discrepancies_of(session, shipment)
-        ],
-    }
-
-
 @blp.route("/shipments")
 class Shipments(MethodView):
     @blp.response(200, ShipmentOut(many=True))
+    @blp.paginate(page_size=DEFAULT_PAGE_SIZE)
     @blp.doc(security=[{"bearerAuth": []}])
-    def get(self):
-        """Shipments the caller sent (station) or is to receive (manufacturer)."""
-        shipments = service.list_shipments(session=db.session(), actor=require_actor())
-        return [shipment_out(s) for s in shipments]
+    def get(self, pagination_parameters):
+        """Shipments the caller sent (station) or is to receive (manufacturer), latest first
+        (paged: ``?page=&page_size=``, totals in ``X-Pagination``)."""
+        page = service.shipment_reports(
+            session=db.session(), actor=require_actor(), page=api_request(pagination_parameters)
+        )
+        return api_items(pagination_parameters, page)
 
 
 @blp.route("/shipments/<int:shipment_id>")
@@ -64,10 +38,9 @@ class ShipmentById(MethodView):
     @blp.response(200, ShipmentOut)
     @blp.doc(security=[{"bearerAuth": []}])
     def get(self, shipment_id):
-        shipment = service.get_shipment(
+        return service.shipment_report(
             session=db.session(), actor=require_actor(), shipment_id=shipment_id
         )
-        return shipment_out(shipment)
 
 
 @blp.route("/shipments/<int:shipment_id>/receipt")
@@ -77,12 +50,13 @@ class ShipmentReceipt(MethodView):
     @blp.doc(security=[{"bearerAuth": []}])
     def post(self, data, shipment_id):
         """Confirm receipt (once), listing missing, damaged or extra units."""
+        session, actor = db.session(), require_actor()
         shipment = service.confirm_receipt(
-            session=db.session(),
-            actor=require_actor(),
+            session=session,
+            actor=actor,
             shipment_id=shipment_id,
             discrepancies=[service.DiscrepancyInput(**d) for d in data["discrepancies"]],
             received_by=data.get("received_by"),
             note=data.get("note"),
         )
-        return shipment_out(shipment)
+        return service.shipment_report(session=session, actor=actor, shipment_id=shipment.id)

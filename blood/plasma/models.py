@@ -9,6 +9,11 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from blood.db import utcnow
+from blood.deviations import DeviationRecord
+
+# The infectious markers every plasma donation is tested for, and the values a test takes.
+INFECTIOUS_MARKERS = ("hbsag", "anti_hcv", "anti_hiv", "syphilis")
+TEST_VALUES = ("negative", "reactive")
 
 
 class VisitStatus:
@@ -55,8 +60,21 @@ class Visit(SQLModel, table=True):
     screened_by_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
-class Collection(SQLModel, table=True):
-    """One apheresis donation: one unit of source plasma, identified by its DIN."""
+# Why a unit was destroyed (``Collection.destroyed_reason``).
+DESTROYED_REACTIVE = "reactive_marker"
+DESTROYED_OUT_OF_RANGE = "out_of_range"
+DESTROYED_DEVIATION = "deviation_rejected"
+
+# The deviation a plasma collection may carry (``DeviationRecord.deviation``).
+DEVIATION_OVER_LIMIT = "collection_over_limit"
+
+
+class Collection(DeviationRecord, table=True):
+    """One apheresis donation: one unit of source plasma, identified by its DIN.
+
+    A collection over the donor's limit is kept with its real weight and a deviation
+    (``blood.deviations``): the unit cannot be released until the quality manager accepts it.
+    """
 
     __tablename__ = "plasma_collection"
     __table_args__ = (
@@ -65,6 +83,16 @@ class Collection(SQLModel, table=True):
             name="ck_plasma_collection_state",
         ),
         sa.CheckConstraint("total_weight_g > 0", name="ck_plasma_collection_weight"),
+        sa.CheckConstraint(
+            "deviation_status IS NULL OR deviation_status IN ('open', 'accepted', 'rejected')",
+            name="ck_plasma_collection_deviation_status",
+        ),
+        # A deviation always has its status and the collector's reason; none has neither.
+        sa.CheckConstraint(
+            "(deviation IS NULL) = (deviation_status IS NULL) "
+            "AND (deviation IS NULL OR deviation_reason IS NOT NULL)",
+            name="ck_plasma_collection_deviation",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -109,19 +137,6 @@ class LabResult(SQLModel, table=True):
     outcome: str = Field(max_length=16)  # negative | reactive | out_of_range
     tested_at: datetime = Field(default_factory=utcnow)
     entered_by_id: int | None = Field(default=None, foreign_key="app_user.id")
-
-
-class LookbackTrigger(SQLModel, table=True):
-    """A reactive result: every earlier unit of this donor must be traced (look-back)."""
-
-    __tablename__ = "lookback_trigger"
-
-    id: int | None = Field(default=None, primary_key=True)
-    donor_id: int = Field(foreign_key="donor.id", index=True)
-    collection_id: int = Field(foreign_key="plasma_collection.id")
-    markers: list = Field(default_factory=list, sa_type=sa.JSON)
-    status: str = Field(default="open", max_length=16)
-    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Shipment(SQLModel, table=True):

@@ -1,17 +1,21 @@
-"""Hospitals' systems order units, confirm receipts, record what became of units, read stock."""
+"""Hospitals' systems order units, confirm receipts, record what became of units, read stock.
+
+Handlers parse, call the service and return what it gives; the output schemas dump it."""
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from blood import db
 from blood.accounts.auth import require_actor
-from blood.accounts.models import Organisation
-from blood.accounts.scoping import require_visible_org
+from blood.errors import ValidationFailed
+from blood.pagination import DEFAULT_PAGE_SIZE, api_items, api_request
 from blood.stock import schemas
 from blood.stock import service as stock
 from blood.stock.lifecycle import Action
+from blood.web import flatten_errors
 
 blp = Blueprint("stock_api", __name__, description="Blood orders, dispatches, units and stock")
 SECURITY = [{"bearerAuth": []}]
@@ -22,63 +26,6 @@ def _authenticate():
     require_actor()
 
 
-def _code(org_id: int | None) -> str | None:
-    if org_id is None:
-        return None
-    return db.session().get(Organisation, org_id).code
-
-
-def unit_out(unit) -> dict:
-    return {
-        **{
-            k: getattr(unit, k)
-            for k in (
-                "din",
-                "check_character",
-                "product_code",
-                "division",
-                "component",
-                "volume_ml",
-                "collected_at",
-                "expires_at",
-                "state",
-                "discard_reason",
-            )
-        },
-        "blood_group": unit.blood_group,
-    }
-
-
-def order_out(order) -> dict:
-    return {
-        "id": order.id,
-        "number": order.number,
-        "hospital": _code(order.hospital_id),
-        "centre": _code(order.centre_id),
-        "urgency": order.urgency,
-        "status": order.status,
-        "created_at": order.created_at,
-        "lines": [vars(line) for line in stock.order_lines(db.session(), order)],
-    }
-
-
-def dispatch_out(dispatch) -> dict:
-    session = db.session()
-    order = session.get(stock.Order, dispatch.order_id) if dispatch.order_id else None
-    return {
-        "id": dispatch.id,
-        "number": dispatch.number,
-        "kind": dispatch.kind,
-        "source": _code(dispatch.from_id),
-        "destination": _code(dispatch.to_id),
-        "order": order.number if order else None,
-        "status": dispatch.status,
-        "dispatched_at": dispatch.dispatched_at,
-        "received_at": dispatch.received_at,
-        "units": [unit_out(unit) for _item, unit in stock.dispatch_units(session, dispatch)],
-    }
-
-
 @blp.route("/orders")
 class Orders(MethodView):
     @blp.arguments(schemas.OrderIn)
@@ -86,23 +33,27 @@ class Orders(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, data):
         """Order units from a blood centre (component, ABO/RhD, quantity, urgency)."""
+        session = db.session()
         order = stock.create_order(
-            session=db.session(),
+            session=session,
             actor=require_actor(),
             centre_code=data["centre"],
             urgency=data["urgency"],
             note=data.get("note"),
             lines=[stock.OrderLineInput(**line) for line in data["lines"]],
         )
-        return order_out(order)
+        return stock.order_detail(session=session, order=order)
 
     @blp.response(200, schemas.OrderOut(many=True))
+    @blp.paginate(page_size=DEFAULT_PAGE_SIZE)
     @blp.doc(security=SECURITY)
-    def get(self):
-        """Orders placed by the caller's hospital, or addressed to its blood centre."""
-        return [
-            order_out(o) for o in stock.list_orders(session=db.session(), actor=require_actor())
-        ]
+    def get(self, pagination_parameters):
+        """Orders placed by the caller's hospital, or addressed to its blood centre, newest
+        first (paged: ``?page=&page_size=``, totals in ``X-Pagination``)."""
+        page = stock.order_page(
+            session=db.session(), actor=require_actor(), page=api_request(pagination_parameters)
+        )
+        return api_items(pagination_parameters, page)
 
 
 @blp.route("/orders/<int:order_id>")
@@ -110,21 +61,84 @@ class OrderById(MethodView):
     @blp.response(200, schemas.OrderOut)
     @blp.doc(security=SECURITY)
     def get(self, order_id):
-        return order_out(
-            stock.get_order(session=db.session(), actor=require_actor(), order_id=order_id)
+        session = db.session()
+        order = stock.get_order(session=session, actor=require_actor(), order_id=order_id)
+        return stock.order_detail(session=session, order=order)
+
+
+@blp.route("/orders/<int:order_id>/dispatch")
+class OrderFulfilment(MethodView):
+    @blp.arguments(schemas.UnitRefsIn)
+    @blp.response(201, schemas.DispatchOut)
+    @blp.doc(security=SECURITY)
+    def post(self, data, order_id):
+        """The blood centre sends units for an order (each by DIN, product code, division):
+        only released units that match an open line; the dispatch goes to the hospital."""
+        session, actor = db.session(), require_actor()
+        units = stock.find_units(session=session, actor=actor, refs=data["units"])
+        dispatch = stock.fulfil_order(
+            session=session, actor=actor, order_id=order_id, unit_ids=[u.id for u in units]
         )
+        return stock.dispatch_detail(session=session, dispatch=dispatch)
+
+
+@blp.route("/blood-lab-results")
+class BloodLabResults(MethodView):
+    @blp.arguments(schemas.LabResultsIn)
+    @blp.response(201, schemas.LabOutcomeOut(many=True))
+    @blp.doc(security=SECURITY)
+    def post(self, data):
+        """The blood centre laboratory's results, all or nothing: per sample the DIN, and
+        the group (`abo`, `rhd`) and/or markers (`hbsag`: negative | reactive …, `alt`: U/L),
+        each entered once. A reactive marker discards the donation's components and defers
+        the donor permanently."""
+        session, actor = db.session(), require_actor()
+        markers = stock.lab_markers(session=session)
+        schema = schemas.lab_result_schema(markers)
+        rows, errors = [], {}
+        for index, row in enumerate(data["results"]):
+            try:
+                rows.append(schema.load(row))
+            except ma.ValidationError as error:
+                for name, messages in flatten_errors(error.messages).items():
+                    errors[f"results.{index}.{name}"] = messages
+        if errors:
+            raise ValidationFailed(errors)
+        outcomes = stock.record_lab_results(
+            session=session,
+            actor=actor,
+            results=[
+                stock.LabInput(
+                    din=row["din"],
+                    abo=row.get("abo"),
+                    rhd=row.get("rhd"),
+                    results={m: row[m] for m in markers if m in row},
+                )
+                for row in rows
+            ],
+        )
+        return [
+            {
+                "din": o.donation.din,
+                "group_status": o.group_status,
+                "failed": o.failed,
+                "discarded": o.discarded,
+            }
+            for o in outcomes
+        ]
 
 
 @blp.route("/dispatches")
 class Dispatches(MethodView):
     @blp.response(200, schemas.DispatchOut(many=True))
+    @blp.paginate(page_size=DEFAULT_PAGE_SIZE)
     @blp.doc(security=SECURITY)
-    def get(self):
-        """Dispatches sent by or to the caller's organisation."""
-        return [
-            dispatch_out(d)
-            for d in stock.list_dispatches(session=db.session(), actor=require_actor())
-        ]
+    def get(self, pagination_parameters):
+        """Dispatches sent by or to the caller's organisation, newest first (paged)."""
+        page = stock.dispatch_page(
+            session=db.session(), actor=require_actor(), page=api_request(pagination_parameters)
+        )
+        return api_items(pagination_parameters, page)
 
 
 @blp.route("/receipts")
@@ -134,13 +148,14 @@ class Receipts(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, data):
         """Confirm receipt of a dispatch: every unit, with its temperature-in-range flag."""
+        session = db.session()
         dispatch = stock.confirm_receipt(
-            session=db.session(),
+            session=session,
             actor=require_actor(),
             number=data["dispatch"],
             lines=[stock.ReceiptLine(**line) for line in data["units"]],
         )
-        return dispatch_out(dispatch)
+        return stock.dispatch_detail(session=session, dispatch=dispatch)
 
 
 @blp.route("/transfers")
@@ -151,10 +166,11 @@ class Transfers(MethodView):
     def post(self, data):
         """Send units from the caller's hospital to another hospital."""
         session, actor = db.session(), require_actor()
-        units = [stock.find_unit(session=session, actor=actor, **u) for u in data["units"]]
-        return dispatch_out(
-            stock.transfer_units(session=session, actor=actor, to_code=data["to"], units=units)
+        units = stock.find_units(session=session, actor=actor, refs=data["units"])
+        dispatch = stock.transfer_units(
+            session=session, actor=actor, to_code=data["to"], units=units
         )
+        return stock.dispatch_detail(session=session, dispatch=dispatch)
 
 
 @blp.route("/units/actions")
@@ -163,8 +179,11 @@ class UnitActions(MethodView):
     @blp.response(200, schemas.UnitOut)
     @blp.doc(security=SECURITY)
     def post(self, data):
-        """Transfuse, return or discard (with a reason) a unit the caller holds. An
-        impossible transition is refused with 409 and the unit's state."""
+        """Return or discard (with a reason) a unit the caller holds, or restock a returned
+        unit at the centre; a unit on hold after a temperature excursion can only be returned
+        or discarded (reason `temperature_excursion`). An impossible transition is refused
+        with 409 and the unit's state. To transfuse, record the transfusion:
+        `POST /api/v1/transfusions`."""
         session, actor = db.session(), require_actor()
         unit = stock.find_unit(
             session=session,
@@ -173,14 +192,13 @@ class UnitActions(MethodView):
             product_code=data["product_code"],
             division=data["division"],
         )
-        unit = stock.hospital_action(
+        return stock.hospital_action(
             session=session,
             actor=actor,
             unit=unit,
             action=Action(data["action"]),
             reason=data.get("reason"),
         )
-        return unit_out(unit)
 
 
 @blp.route("/stock")
@@ -192,9 +210,8 @@ class Stock(MethodView):
         """Units on hand, daily usage and days of supply per component and ABO/RhD group,
         over everything the caller may see (an authority: its jurisdiction), or one
         organisation in its scope (`?organisation=CODE`)."""
-        session, actor = db.session(), require_actor()
-        ids = None
-        if "organisation" in query:
-            ids = [require_visible_org(session, actor, query["organisation"].upper()).id]
-        levels = stock.stock_levels(session=session, actor=actor, organisation_ids=ids)
-        return [{**vars(level), "group": level.group} for level in levels]
+        return stock.stock_levels(
+            session=db.session(),
+            actor=require_actor(),
+            organisation_code=query.get("organisation"),
+        )

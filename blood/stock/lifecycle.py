@@ -1,8 +1,11 @@
 """The one state machine of a blood component unit. Pure: no Flask, no database.
 
 pending_tests → available → reserved → issued → received → transfused | returned | discarded
-| expired. Every service transition asks ``next_state`` first and applies the answer with a
-conditional update, so an impossible transition is refused with its reason, never applied.
+| expired. A unit that arrives at a hospital out of its temperature range is received and put
+on hold (on_hold): not usable stock, it can only go back to the blood centre (which restocks
+or discards it) or be discarded. Every service transition asks ``next_state`` first and
+applies the answer with a conditional update, so an impossible transition is refused with its
+reason, never applied.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ class UnitState(StrEnum):
     RESERVED = "reserved"
     ISSUED = "issued"  # dispatched, in transit to a hospital
     RECEIVED = "received"  # in a hospital's stock
+    ON_HOLD = "on_hold"  # at a hospital after a temperature excursion: not usable
     TRANSFUSED = "transfused"
     RETURNED = "returned"  # sent back to the blood centre by a hospital
     DISCARDED = "discarded"
@@ -29,6 +33,7 @@ class Action(StrEnum):
     UNRESERVE = "unreserve"
     ISSUE = "issue"  # dispatch to a hospital (also a hospital-to-hospital transfer)
     RECEIVE = "receive"
+    HOLD = "hold"  # a temperature excursion found at receipt
     TRANSFUSE = "transfuse"
     RETURN = "return"
     RESTOCK = "restock"  # a returned unit, inspected, back into the centre's stock
@@ -37,7 +42,7 @@ class Action(StrEnum):
 
 
 S = UnitState
-LIVE = frozenset({S.PENDING_TESTS, S.AVAILABLE, S.RESERVED, S.RECEIVED, S.RETURNED})
+LIVE = frozenset({S.PENDING_TESTS, S.AVAILABLE, S.RESERVED, S.RECEIVED, S.ON_HOLD, S.RETURNED})
 FINAL = frozenset({S.TRANSFUSED, S.DISCARDED, S.EXPIRED})
 
 TRANSITIONS: dict[Action, tuple[frozenset[UnitState], UnitState]] = {
@@ -46,8 +51,9 @@ TRANSITIONS: dict[Action, tuple[frozenset[UnitState], UnitState]] = {
     Action.UNRESERVE: (frozenset({S.RESERVED}), S.AVAILABLE),
     Action.ISSUE: (frozenset({S.AVAILABLE, S.RESERVED, S.RECEIVED}), S.ISSUED),
     Action.RECEIVE: (frozenset({S.ISSUED}), S.RECEIVED),
+    Action.HOLD: (frozenset({S.RECEIVED}), S.ON_HOLD),
     Action.TRANSFUSE: (frozenset({S.RECEIVED}), S.TRANSFUSED),
-    Action.RETURN: (frozenset({S.RECEIVED}), S.RETURNED),
+    Action.RETURN: (frozenset({S.RECEIVED, S.ON_HOLD}), S.RETURNED),
     Action.RESTOCK: (frozenset({S.RETURNED}), S.AVAILABLE),
     Action.DISCARD: (LIVE, S.DISCARDED),
     Action.EXPIRE: (LIVE | {S.ISSUED}, S.EXPIRED),

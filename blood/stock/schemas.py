@@ -6,78 +6,142 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields
 
-from blood.plasma.schemas import ABO, RHD, FormSchema, ScreeningIn
-from blood.stock.models import COMPONENTS
-from blood.validation_messages import at_least, at_most_chars, between, one_of, pattern
+from blood.donors.schemas import ScreeningIn
+from blood.inputs import ABO, DIVISION_CODE, RHD, InputSchema, code, din_text, measure
+from blood.stock.models import (
+    COMPONENTS,
+    DISCARD_REASON_CODES,
+    MEASURED_MARKERS,
+    SERVICE_DISCARD_REASONS,
+)
+from blood.validation_messages import (
+    at_most_chars,
+    between,
+    items,
+    length,
+    one_of,
+    pattern,
+)
 
 COMPONENT = one_of(COMPONENTS)
 PRODUCT = pattern(r"^[EFef]\d{4}$", _l("E or F and 4 digits, e.g. E0001."))
+MANUAL_REASONS = [c for c in DISCARD_REASON_CODES if c not in SERVICE_DISCARD_REASONS]
 
 
 class BloodDonationIn(ScreeningIn):
     donor = fields.String(required=True, validate=at_most_chars(30))
     kind = fields.String(required=True, validate=one_of(["whole_blood", "platelets"]))
-    volume_ml = fields.Integer(required=True, validate=between(1, 600))
+    # The plausible maximum is the deployment's (Settings.collection_max_ml): the service's;
+    # this bound only keeps numbers the database cannot hold out.
+    volume_ml = fields.Integer(required=True, validate=between(1, 5000))
     adverse_reaction = fields.String(validate=at_most_chars(40))
+    # Required when a whole-blood volume is outside 200/300/400 mL (the service says so).
+    deviation_reason = fields.String(validate=at_most_chars(500))
 
 
-class ComponentIn(FormSchema):
+class ComponentIn(InputSchema):
     product_code = fields.String(required=True, validate=PRODUCT)
-    volume_ml = fields.Integer(required=True, validate=at_least(1))
-    division = fields.String(
-        load_default="00", validate=pattern(r"^[A-Za-z0-9]{2}$", _l("2 characters, e.g. 00."))
-    )
+    volume_ml = fields.Integer(required=True, validate=between(1, 5000))
+    division = fields.String(load_default="00", validate=DIVISION_CODE)
     expires_at = fields.AwareDateTime()
 
 
-class ComponentsIn(FormSchema):
-    components = fields.List(fields.Nested(ComponentIn), required=True)
+class ComponentsIn(InputSchema):
+    # A donation makes a handful of components (a split platelet makes a few divisions).
+    components = fields.List(fields.Nested(ComponentIn), required=True, validate=items(1, 12))
 
 
-class OrderLineIn(FormSchema):
+class OrderLineIn(InputSchema):
     component = fields.String(required=True, validate=COMPONENT)
     abo = fields.String(required=True, validate=ABO)
     rhd = fields.String(required=True, validate=RHD)
-    quantity = fields.Integer(required=True, validate=at_least(1))
+    quantity = fields.Integer(required=True, validate=between(1, 1000))
 
 
-class OrderIn(FormSchema):
-    centre = fields.String(required=True, metadata={"description": "Blood centre code"})
+class OrderIn(InputSchema):
+    centre = code("Blood centre code", required=True)
     urgency = fields.String(
         load_default="routine", validate=one_of(["routine", "urgent", "emergency"])
     )
     note = fields.String(validate=at_most_chars(500))
-    lines = fields.List(fields.Nested(OrderLineIn), required=True)
+    lines = fields.List(fields.Nested(OrderLineIn), required=True, validate=items(1, 20))
 
 
-class ReceiptLineIn(FormSchema):
-    din = fields.String(required=True)
+class ReceiptLineIn(InputSchema):
+    din = din_text(required=True)
     product_code = fields.String(required=True, validate=PRODUCT)
-    division = fields.String(load_default="00")
+    division = fields.String(load_default="00", validate=DIVISION_CODE)
     temperature_ok = fields.Boolean(required=True)
 
 
-class DispatchReceiptIn(FormSchema):
-    dispatch = fields.String(required=True, metadata={"description": "Dispatch number"})
-    units = fields.List(fields.Nested(ReceiptLineIn), required=True)
+class DispatchReceiptIn(InputSchema):
+    dispatch = code("Dispatch number", required=True)
+    units = fields.List(fields.Nested(ReceiptLineIn), required=True, validate=items(1, 500))
 
 
-class UnitRefIn(FormSchema):
-    din = fields.String(required=True)
+class UnitRefIn(InputSchema):
+    din = din_text(required=True)
     product_code = fields.String(required=True, validate=PRODUCT)
-    division = fields.String(load_default="00")
+    division = fields.String(load_default="00", validate=DIVISION_CODE)
 
 
 class UnitActionIn(UnitRefIn):
-    action = fields.String(
-        required=True, validate=one_of(["transfuse", "return", "discard", "restock"])
+    action = fields.String(required=True, validate=one_of(["return", "discard", "restock"]))
+    reason = fields.String(validate=one_of(MANUAL_REASONS))
+
+    @ma.validates_schema
+    def _reason_for_a_discard(self, data, **_kwargs):
+        if data.get("action") == "discard" and not data.get("reason"):
+            raise ma.ValidationError(str(_l("Choose a discard reason from the list.")), "reason")
+
+
+class UnitRefsIn(InputSchema):
+    units = fields.List(fields.Nested(UnitRefIn), required=True, validate=items(1, 500))
+
+
+class LabResultsIn(InputSchema):
+    """A laboratory's batch (API): each sample's group and/or markers."""
+
+    # Each sample is checked by the laboratory's own schema (its markers are configuration).
+    results = fields.List(
+        fields.Dict(keys=fields.String(validate=length(1, 32)), validate=items(1, 20)),
+        required=True,
+        validate=items(1, 1000),
     )
-    reason = fields.String()
 
 
-class TransferIn(FormSchema):
-    to = fields.String(required=True, metadata={"description": "Receiving hospital code"})
-    units = fields.List(fields.Nested(UnitRefIn), required=True)
+class DeviationDecisionIn(InputSchema):
+    decision = fields.String(required=True, validate=one_of(["accept", "reject"]))
+    note = fields.String(required=True, validate=at_most_chars(500))
+
+
+class GroupResolutionIn(InputSchema):
+    abo = fields.String(required=True, validate=ABO)
+    rhd = fields.String(required=True, validate=RHD)
+    note = fields.String(required=True, validate=at_most_chars(500))
+
+
+def lab_result_schema(markers: tuple[str, ...]) -> InputSchema:
+    """The schema of one sample's results for this deployment's markers: the DIN, then
+    the group and any markers (blank: not entered now). A measured marker (ALT) is a figure
+    in U/L; the others are negative or reactive."""
+    declared: dict = {
+        "din": fields.String(required=True, validate=length(13, 20)),
+        "abo": fields.String(validate=ABO),
+        "rhd": fields.String(validate=RHD),
+    }
+    for marker in markers:
+        declared[marker] = (
+            measure(0, 5000)
+            if marker in MEASURED_MARKERS
+            else fields.String(validate=one_of(["negative", "reactive"]))
+        )
+    return InputSchema.from_dict(declared, name="LabResultIn")()
+
+
+class TransferIn(InputSchema):
+    to = code("Receiving hospital code", required=True)
+    units = fields.List(fields.Nested(UnitRefIn), required=True, validate=items(1, 500))
 
 
 class UnitOut(ma.Schema):
@@ -86,7 +150,7 @@ class UnitOut(ma.Schema):
     product_code = fields.String()
     division = fields.String()
     component = fields.String()
-    blood_group = fields.String()
+    blood_group = fields.String(allow_none=True, metadata={"description": "None: not known yet"})
     volume_ml = fields.Integer()
     collected_at = fields.AwareDateTime()
     expires_at = fields.AwareDateTime()
@@ -126,8 +190,8 @@ class DispatchOut(ma.Schema):
     units = fields.List(fields.Nested(UnitOut))
 
 
-class StockQuery(ma.Schema):
-    organisation = fields.String(metadata={"description": "Code of one organisation in scope"})
+class StockQuery(InputSchema):
+    organisation = code("Code of one organisation in scope")
 
 
 class StockLevelOut(ma.Schema):
@@ -137,3 +201,10 @@ class StockLevelOut(ma.Schema):
     daily_usage = fields.Float()
     days_of_supply = fields.Float(allow_none=True)
     phase = fields.String()
+
+
+class LabOutcomeOut(ma.Schema):
+    din = fields.String()
+    group_status = fields.String(allow_none=True)
+    failed = fields.List(fields.String())
+    discarded = fields.List(fields.Nested(UnitOut))

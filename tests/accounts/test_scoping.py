@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from blood.accounts.models import Organisation
 from blood.accounts.scoping import Actor, require_visible_org, restrict_to_visible
-from blood.accounts.service import actor_for_user, create_token, list_organisations
+from blood.accounts.service import actor_for_user, list_organisations
 from blood.errors import NotFound
 
 
@@ -72,17 +72,8 @@ def test_path_prefixes_do_not_leak_between_ids_sharing_digits(app, session, worl
 # --- through the API ---------------------------------------------------------------------
 
 
-def bearer(app, session, org) -> dict:
-    with app.app_context():
-        _token, plaintext = create_token(
-            session=session, actor=Actor.system(), organisation=org, name="his"
-        )
-        session.commit()
-    return {"Authorization": f"Bearer {plaintext}"}
-
-
-def test_hospital_token_sees_only_its_hospital(app, client, session, world):
-    headers = bearer(app, session, world.org("H-HZ"))
+def test_hospital_token_sees_only_its_hospital(client, world, api_headers):
+    headers = api_headers("H-HZ")
     listed = client.get("/api/v1/organisations", headers=headers)
     assert listed.status_code == 200
     assert [o["code"] for o in listed.json] == ["H-HZ"]
@@ -93,8 +84,8 @@ def test_hospital_token_sees_only_its_hospital(app, client, session, world):
         assert refused.json["error"] == "not_found"
 
 
-def test_refusal_does_not_reveal_existence(app, client, session, world):
-    headers = bearer(app, session, world.org("H-HZ"))
+def test_refusal_does_not_reveal_existence(client, world, api_headers):
+    headers = api_headers("H-HZ")
     hidden = client.get("/api/v1/organisations/H-WZ", headers=headers)
     missing = client.get("/api/v1/organisations/NO-SUCH", headers=headers)
     assert hidden.status_code == missing.status_code == 404
@@ -121,7 +112,9 @@ def test_web_jurisdiction_page_is_scoped(app, client, world):
     page = client.get("/organisations").get_data(as_text=True)
     assert "S-WZ" in page and "H-WZ" in page
     assert "H-HZ" not in page and "S-CA" not in page
-    assert client.get("/organisations/H-HZ").status_code == 404
+    hidden = client.get("/organisations/H-HZ")
+    assert hidden.status_code == 404
+    assert "Not found." in hidden.get_data(as_text=True)
     assert client.get("/organisations/H-WZ").status_code == 200
 
 

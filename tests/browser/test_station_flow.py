@@ -10,7 +10,6 @@ import threading
 from datetime import date
 
 import pytest
-from sqlmodel import Session
 from werkzeug.serving import make_server
 
 from blood import isbt128
@@ -42,7 +41,7 @@ def live_station(base_app):
         password=PASSWORD,
     )
     station = made["PS-CA"]
-    with base_app.app_context(), Session(engine) as session:
+    with base_app.app_context(), get_db(base_app).new_session(bind=engine) as session:
         station = session.merge(station)
         returning = donors.register_donor(
             session=session,
@@ -90,8 +89,8 @@ def browser():
 
 def log_in(page, base, username):
     page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
+    page.fill("#f-username", username)
+    page.fill("#f-password", PASSWORD)
     page.click("button[type=submit]")
 
 
@@ -164,7 +163,7 @@ def test_too_soon_is_refused_with_its_reason_in_chinese(live_station, browser, t
     answer_questionnaire(page)
     page.click("form[action$='/screening'] button[type=submit]")
     decision = page.locator("#decision").inner_text()
-    assert "今日不符合献浆条件" in decision
+    assert "今日不符合捐献条件" in decision
     assert page.locator("[data-reason='interval']").count() == 1
     page.screenshot(path=str(tmp_path / "refusal.png"), full_page=True)
     # No collection form for an ineligible donor.

@@ -6,7 +6,7 @@ import pytest
 
 from blood import create_app
 from blood.accounts.scoping import Actor
-from blood.accounts.service import create_token, revoke_token
+from blood.accounts.service import revoke_token
 from tests.conftest import TEST_CONFIG
 
 SHAPE = {"code", "status", "error", "message", "request_id"}
@@ -25,13 +25,8 @@ def assert_error(response, status: int, error: str):
 
 
 @pytest.fixture
-def token(app, session, world) -> str:
-    with app.app_context():
-        _row, plaintext = create_token(
-            session=session, actor=Actor.system(), organisation=world.org("H-HZ"), name="HIS"
-        )
-        session.commit()
-    return plaintext
+def token(api_headers) -> str:
+    return api_headers("H-HZ")["Authorization"].removeprefix("Bearer ")
 
 
 def test_401_without_credentials(client, world):
@@ -141,6 +136,7 @@ def test_web_errors_are_html(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+    assert "Not found." in response.get_data(as_text=True)
 
 
 def test_openapi_document_and_local_docs(client):

@@ -114,16 +114,19 @@ def test_demo_is_complete_and_idempotent(runner, session):
     first = runner.invoke(args=["blood", "demo"])
     assert first.exit_code == 0, first.output
     assert f"{len(ORGANISATIONS)} organisations, {len(USERS)} users" in first.output
-    hospitals = [row for row in ORGANISATIONS if row[1] == "hospital"]
+    hospitals = [row[0] for row in ORGANISATIONS if row[1] == "hospital"]
     printed = [line for line in first.output.splitlines() if line.startswith("API token for")]
-    assert len(printed) == len(hospitals) == 4
+    # A token for each hospital's HIS, and one for a plasma station (the eligibility API).
+    assert sorted(line.split()[3].rstrip(":") for line in printed) == sorted(
+        [*hospitals, "PS-CHUNAN"]
+    )
 
     second = runner.invoke(args=["blood", "demo"])
     assert second.exit_code == 0
     assert "nothing changed" in second.output
     session.expire_all()
     assert len(session.exec(select(Organisation)).all()) == len(ORGANISATIONS)
-    assert len(session.exec(select(ApiToken)).all()) == 4
+    assert len(session.exec(select(ApiToken)).all()) == 5
 
     kinds = {o.kind for o in session.exec(select(Organisation)).all()}
     assert kinds == {"authority", "plasma_station", "blood_centre", "hospital", "manufacturer"}

@@ -101,7 +101,9 @@ def test_switching_language_is_remembered_on_the_account(client, session, world)
 
 
 def test_language_switch_refuses_unknown_languages_and_open_redirects(client):
-    assert client.get("/lang/fr").status_code == 404
+    unknown = client.get("/lang/fr")
+    assert unknown.status_code == 404
+    assert "Not found." in unknown.get_data(as_text=True)
     response = client.get("/lang/en?next=https://evil.example/")
     assert response.headers["Location"] == "/"
 

@@ -18,13 +18,8 @@ ORDER = {
 
 
 @pytest.fixture
-def his(app, session, world):
-    with app.app_context():
-        _row, plaintext = create_token(
-            session=session, actor=Actor.system(), organisation=world.org("H-HZ"), name="HIS"
-        )
-        session.commit()
-    return {"Authorization": f"Bearer {plaintext}", "Accept-Language": "en"}
+def his(api_headers):
+    return api_headers("H-HZ")
 
 
 def test_a_retry_replays_the_first_answer_and_orders_once(client, session, his):
@@ -51,24 +46,20 @@ def test_the_same_key_with_another_request_is_refused(client, session, his):
 def test_refused_requests_store_nothing_and_can_be_corrected(client, session, his):
     headers = {**his, "Idempotency-Key": "order-8b1c"}
     bad = {**ORDER, "lines": [{**ORDER["lines"][0], "quantity": 0}]}
-    assert client.post("/api/v1/orders", headers=headers, json=bad).status_code == 422
+    refused = client.post("/api/v1/orders", headers=headers, json=bad)
+    assert refused.status_code == 422
+    assert refused.json["error"] == "validation_failed"
     assert session.exec(select(IdempotencyRecord)).all() == []
     assert client.post("/api/v1/orders", headers=headers, json=ORDER).status_code == 201
 
 
 def test_keys_are_per_organisation_and_without_a_key_nothing_changes(
-    app, client, session, world, his
+    client, session, his, api_headers
 ):
-    with app.app_context():
-        _row, other = create_token(
-            session=session, actor=Actor.system(), organisation=world.org("H-WZ"), name="HIS"
-        )
-        session.commit()
+    other = api_headers("H-WZ")
     key = {"Idempotency-Key": "shared-key"}
     client.post("/api/v1/orders", headers={**his, **key}, json=ORDER)
-    second = client.post(
-        "/api/v1/orders", json=ORDER, headers={"Authorization": f"Bearer {other}", **key}
-    )
+    second = client.post("/api/v1/orders", json=ORDER, headers={**other, **key})
     assert second.status_code == 201 and "Idempotency-Replayed" not in second.headers
     client.post("/api/v1/orders", headers=his, json=ORDER)
     client.post("/api/v1/orders", headers=his, json=ORDER)
@@ -80,11 +71,12 @@ def test_an_over_long_key_is_refused(client, his):
         "/api/v1/orders", headers={**his, "Idempotency-Key": "k" * 300}, json=ORDER
     )
     assert response.status_code == 422
+    assert response.json["error"] == "validation_failed"
+    assert "Idempotency-Key" in response.json["errors"]["json"]
 
 
 def test_racing_retries_make_one_order(base_app):
     """Two copies of the same POST at once: one order; the other waits or replays."""
-    from sqlmodel import Session
 
     from blood.accounts.roles import OrgKind
     from blood.db import get_db
@@ -98,7 +90,7 @@ def test_racing_retries_make_one_order(base_app):
             [("BC", OrgKind.BLOOD_CENTRE, "血液中心"), ("H1", OrgKind.HOSPITAL, "医院")],
             [],
         )
-        with base_app.app_context(), Session(engine) as s:
+        with base_app.app_context(), get_db(base_app).new_session(bind=engine) as s:
             _row, plaintext = create_token(
                 session=s, actor=Actor.system(), organisation=s.merge(made["H1"]), name="HIS"
             )
@@ -114,7 +106,25 @@ def test_racing_retries_make_one_order(base_app):
 
         statuses = run_at_once([send, send, send])
         assert statuses.count(201) >= 1 and set(statuses) <= {201, 409}, statuses
-        with Session(engine) as s:
+        with get_db(base_app).new_session(bind=engine) as s:
             assert len(s.exec(select(Order)).all()) == 1
     finally:
         wipe_committed(engine)
+
+
+def test_old_keys_are_pruned_and_recent_ones_kept(app, client, session, his, runner):
+    from datetime import timedelta
+
+    from blood.db import utcnow
+
+    client.post("/api/v1/orders", headers={**his, "Idempotency-Key": "old"}, json=ORDER)
+    client.post("/api/v1/orders", headers={**his, "Idempotency-Key": "new"}, json=ORDER)
+    old = session.exec(select(IdempotencyRecord).where(IdempotencyRecord.key == "old")).one()
+    old.created_at = utcnow() - timedelta(days=31)
+    session.add(old)
+    session.commit()
+    result = runner.invoke(args=["blood", "prune-idempotency-keys"])
+    assert result.exit_code == 0, result.output
+    assert "1 idempotency keys older than 30 days forgotten" in result.output
+    session.expire_all()
+    assert [r.key for r in session.exec(select(IdempotencyRecord)).all()] == ["new"]

@@ -55,7 +55,9 @@ def test_navigation_follows_roles(client, world, username, visible, hidden):
 @pytest.mark.parametrize("path", ["/admin/tokens", "/admin/users", "/activity"])
 def test_pages_refuse_roles_they_are_not_for(client, world, path):
     login(client, "sca.registrar")
-    assert client.get(path).status_code == 403
+    refused = client.get(path)
+    assert refused.status_code == 403
+    assert "You are not allowed to do this." in refused.get_data(as_text=True)
 
 
 def test_pages_need_login(client, world):
@@ -94,6 +96,7 @@ def test_token_revoke_is_scoped_to_own_organisation(app, client, session, world)
     token = csrf_token_of(client.get("/admin/tokens").get_data(as_text=True))
     response = client.post(f"/admin/tokens/{other.id}/revoke", data={"csrf_token": token})
     assert response.status_code == 404
+    assert "Not found." in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(ApiToken, other.id).revoked_at is None
 
@@ -124,7 +127,7 @@ def test_admin_adds_a_user_and_bad_input_writes_nothing(client, session, world):
     )
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
-    assert 'id="username-error"' in html and 'id="password-error"' in html
+    assert 'id="f-username-error"' in html and 'id="f-password-error"' in html
     assert session.exec(select(User).where(User.display_name == "x")).first() is None
 
     good = client.post(

@@ -27,6 +27,7 @@ def test_messages_format_with_their_facts(app, locale):
         "ends_on": date(2026, 12, 1),
         "previous": date(2026, 11, 1),
         "earliest": date(2026, 11, 16),
+        "previous_kind": "whole_blood",
         "count": 24,
         "limit": 600,
         "unit": "g",

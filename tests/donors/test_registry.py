@@ -47,7 +47,7 @@ def test_registration_keeps_identifiers_only_hashed_masked_and_encrypted(app, se
         ("33012719900101123", "18 characters"),
         ("3301271990010112AX", "17 digits"),
         (make_resident_id(birth="20990101"), "future"),
-        (make_resident_id(region="999999"), "region"),
+        (make_resident_id(region="999999"), "Region code 999999 is unknown"),
     ],
 )
 def test_bad_resident_ids_are_refused_and_nothing_is_written(

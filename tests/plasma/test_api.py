@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
-from blood.accounts.scoping import Actor
-from blood.accounts.service import create_token
-from blood.plasma import service as plasma
 from tests.conftest import login, make_resident_id
-from tests.helpers import as_user, past_collection, register
+from tests.helpers import past_collection
 
 GOOD = {"weight_kg": 62, "systolic": 118, "diastolic": 76, "pulse": 72}
 
 
-def token_for(app, session, org) -> dict:
-    with app.app_context():
-        _row, plaintext = create_token(
-            session=session, actor=Actor.system(), organisation=org, name="system"
-        )
-        session.commit()
-    return {"Authorization": f"Bearer {plaintext}", "Accept-Language": "en"}
-
-
 @pytest.fixture
-def station_token(app, session, world):
-    return token_for(app, session, world.org("S-CA"))
+def station_token(api_headers):
+    return api_headers("S-CA")
 
 
-def test_eligible_donor(app, client, session, world, station_token):
-    with app.app_context():
-        register(session, world)
-        session.commit()
+def test_eligible_donor(client, session, world, donor, station_token):
+    session.commit()
     response = client.post(
         "/api/v1/eligibility", headers=station_token, json={"donor": make_resident_id(), **GOOD}
     )
@@ -46,10 +34,9 @@ def test_eligible_donor(app, client, session, world, station_token):
 
 
 def test_too_soon_gives_reason_code_message_and_next_date(
-    app, client, session, world, station_token
+    app, client, session, world, donor, station_token
 ):
     with app.app_context():
-        donor = register(session, world)
         unit = past_collection(session, donor, world.org("S-CA"), 10)
         session.commit()
     response = client.post(
@@ -59,11 +46,11 @@ def test_too_soon_gives_reason_code_message_and_next_date(
     assert body["eligible"] is False
     [reason] = body["reasons"]
     assert reason["code"] == "interval"
-    assert reason["message"].startswith("Too soon after the donation of")
+    assert reason["message"].startswith("Too soon after the plasma donation of")
     from datetime import date, timedelta
 
     previous = date.fromisoformat(reason["facts"]["previous"])
-    assert previous == unit.started_at.astimezone(plasma.ZoneInfo("Asia/Shanghai")).date()
+    assert previous == unit.started_at.astimezone(ZoneInfo("Asia/Shanghai")).date()
     assert date.fromisoformat(body["next_eligible_on"]) == previous + timedelta(days=15)
 
 
@@ -94,14 +81,17 @@ def test_unknown_card_is_404(client, world, station_token):
         "/api/v1/eligibility", headers=station_token, json={"donor": "S-CA-999999", **GOOD}
     )
     assert response.status_code == 404
+    assert response.get_json()["error"] == "not_found"
 
 
-def test_hospitals_cannot_ask(app, client, session, world):
-    headers = token_for(app, session, world.org("H-HZ"))
+def test_hospitals_cannot_ask(client, api_headers):
     response = client.post(
-        "/api/v1/eligibility", headers=headers, json={"donor": make_resident_id(), **GOOD}
+        "/api/v1/eligibility",
+        headers=api_headers("H-HZ"),
+        json={"donor": make_resident_id(), **GOOD},
     )
     assert response.status_code == 403
+    assert response.get_json()["error"] == "forbidden"
 
 
 def test_a_station_user_session_works_too(client, session, world):
@@ -118,24 +108,9 @@ def test_a_station_user_session_works_too(client, session, world):
     assert response.json["registered"] is False
 
 
-def shipped(app, session, world):
-    with app.app_context():
-        donor = register(session, world)
-        station = world.org("S-CA")
-        units = [past_collection(session, donor, station, 100 + i) for i in range(2)]
-        past_collection(session, donor, station, 5)
-        quality = as_user(session, world, "sca.quality")
-        plasma.release_units(session=session, actor=quality)
-        shipment = plasma.build_shipment(
-            session=session, actor=quality, manufacturer_code="MF", dins=[u.din for u in units]
-        )
-        session.commit()
-    return shipment, units
-
-
-def test_manufacturer_confirms_receipt_through_the_api(app, client, session, world):
-    shipment, units = shipped(app, session, world)
-    headers = token_for(app, session, world.org("MF"))
+def test_manufacturer_confirms_receipt_through_the_api(client, shipped, api_headers):
+    shipment, units = shipped
+    headers = api_headers("MF")
     listed = client.get("/api/v1/shipments", headers=headers)
     assert [s["number"] for s in listed.json] == [shipment.number]
     response = client.post(
@@ -159,19 +134,22 @@ def test_manufacturer_confirms_receipt_through_the_api(app, client, session, wor
     assert again.status_code == 409 and again.json["error"] == "conflict"
 
 
-def test_receipt_refusals(app, client, session, world):
-    shipment, _units = shipped(app, session, world)
-    hospital = token_for(app, session, world.org("H-HZ"))
-    assert client.get(f"/api/v1/shipments/{shipment.id}", headers=hospital).status_code == 404
-    station = token_for(app, session, world.org("S-CA"))
+def test_receipt_refusals(client, shipped, api_headers):
+    shipment, _units = shipped
+    hidden = client.get(f"/api/v1/shipments/{shipment.id}", headers=api_headers("H-HZ"))
+    assert hidden.status_code == 404
+    assert hidden.get_json()["error"] == "not_found"
     refused = client.post(
-        f"/api/v1/shipments/{shipment.id}/receipt", headers=station, json={"discrepancies": []}
+        f"/api/v1/shipments/{shipment.id}/receipt",
+        headers=api_headers("S-CA"),
+        json={"discrepancies": []},
     )
     assert refused.status_code == 403
-    mf = token_for(app, session, world.org("MF"))
+    assert refused.get_json()["error"] == "forbidden"
     bad = client.post(
         f"/api/v1/shipments/{shipment.id}/receipt",
-        headers=mf,
+        headers=api_headers("MF"),
         json={"discrepancies": [{"kind": "lost", "din": "x"}]},
     )
     assert bad.status_code == 422
+    assert bad.get_json()["error"] == "validation_failed"

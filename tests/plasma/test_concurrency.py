@@ -6,12 +6,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from blood.accounts.roles import OrgKind, Role
-from blood.accounts.service import (
-    actor_for_user,
-)
+from blood.accounts.service import actor_for_user
 from blood.db import get_db
 from blood.donors import service as donors
 from blood.donors.models import Donor
@@ -58,7 +56,7 @@ def run_at_once(workers):
 def test_two_clerks_registering_the_same_person_at_once_make_one_donor(base_app, committed):
     def clerk(username):
         def work():
-            with base_app.app_context(), Session(committed) as session:
+            with base_app.app_context(), get_db(base_app).new_session(bind=committed) as session:
                 from blood.accounts.models import User
 
                 user = session.exec(select(User).where(User.username == username)).one()
@@ -77,7 +75,7 @@ def test_two_clerks_registering_the_same_person_at_once_make_one_donor(base_app,
     refusals = [r for r in results if isinstance(r, donors.AlreadyRegistered)]
     assert len(cards) == 1 and len(refusals) == 1, results
     assert refusals[0].facts["card_number"] == cards[0]
-    with Session(committed) as session:
+    with get_db(base_app).new_session(bind=committed) as session:
         assert len(session.exec(select(Donor)).all()) == 1
 
 
@@ -86,7 +84,10 @@ def test_counters_never_hand_out_a_number_twice(base_app, committed):
         def work():
             values = []
             for _ in range(n):
-                with base_app.app_context(), Session(committed) as session:
+                with (
+                    base_app.app_context(),
+                    get_db(base_app).new_session(bind=committed) as session,
+                ):
                     values.append(next_value(session, "din:P3301:26"))
                     session.commit()
             return values
@@ -106,7 +107,7 @@ def test_two_shipments_racing_for_the_same_unit_ship_it_once(base_app, committed
     from blood.plasma import service as plasma
     from blood.plasma.models import Collection, ShipmentItem, Visit, VisitStatus
 
-    with base_app.app_context(), Session(committed) as session:
+    with base_app.app_context(), get_db(base_app).new_session(bind=committed) as session:
         station = session.exec(select(Organisation).where(Organisation.code == "S-CA")).one()
         donor = donors.register_donor(
             session=session,
@@ -144,7 +145,7 @@ def test_two_shipments_racing_for_the_same_unit_ship_it_once(base_app, committed
 
     def ship(username):
         def work():
-            with base_app.app_context(), Session(committed) as session:
+            with base_app.app_context(), get_db(base_app).new_session(bind=committed) as session:
                 user = session.exec(select(User).where(User.username == username)).one()
                 shipment = plasma.build_shipment(
                     session=session,
@@ -160,5 +161,5 @@ def test_two_shipments_racing_for_the_same_unit_ship_it_once(base_app, committed
     results = run_at_once([ship("quality1"), ship("quality2")])
     numbers = [r for r in results if isinstance(r, str)]
     assert len(numbers) == 1, results
-    with Session(committed) as session:
+    with get_db(base_app).new_session(bind=committed) as session:
         assert len(session.exec(select(ShipmentItem)).all()) == 1

@@ -10,22 +10,9 @@ from sqlmodel import select
 
 from blood.donors.models import Donor
 from blood.plasma.models import Collection, Visit
-from tests.conftest import csrf_token_of, login, make_resident_id
-from tests.helpers import as_user, past_collection, register
-
-QUESTIONNAIRE_OK = {
-    "q.feels_well": "yes",
-    "q.recent_illness": "no",
-    "q.new_medication": "no",
-    "q.tattoo_or_piercing_12m": "no",
-    "q.pregnant_or_recent_birth": "no",
-    "q.high_risk_behaviour": "no",
-}
-
-
-def post(client, path, data, page=None):
-    token = csrf_token_of(client.get(page or path).get_data(as_text=True))
-    return client.post(path, data={**data, "csrf_token": token})
+from tests.conftest import login, make_resident_id
+from tests.helpers import past_collection
+from tests.plasma.forms import QUESTIONNAIRE_OK, logout, post
 
 
 def test_register_a_donor_through_the_form(client, session, world):
@@ -72,20 +59,8 @@ def test_bad_registration_input_is_shown_beside_the_field(
     assert session.exec(select(Donor)).all() == []
 
 
-def test_the_whole_visit_through_the_forms(client, session, world):
-    with client.application.app_context():
-        register(session, world)
-        session.commit()
-    login(client, "sca.registrar")
-    checked_in = post(
-        client, "/station/check-in", {"resident_id": make_resident_id()}, page="/station/"
-    )
-    visit_url = checked_in.headers["Location"]
+def test_the_whole_visit_through_the_forms(client, session, world, visit_url):
     assert "/station/visits/" in visit_url
-    client.post(
-        "/logout", data={"csrf_token": csrf_token_of(client.get("/").get_data(as_text=True))}
-    )
-
     login(client, "sca.physician")
     screening = post(
         client,
@@ -102,7 +77,7 @@ def test_the_whole_visit_through_the_forms(client, session, world):
     assert screening.status_code == 302
     page = client.get(visit_url).get_data(as_text=True)
     assert "Eligible to donate today." in page and "at most 600 g" in page
-    client.post("/logout", data={"csrf_token": csrf_token_of(page)})
+    logout(client)
 
     login(client, "sca.collector")
     bad = post(
@@ -150,22 +125,16 @@ def test_the_whole_visit_through_the_forms(client, session, world):
     assert b"<svg" in barcode.data
 
 
-def test_screening_refusal_is_shown_with_its_reason_in_chinese(client, session, world):
+def test_screening_refusal_is_shown_with_its_reason_in_chinese(
+    client, session, world, donor, visit_url
+):
     with client.application.app_context():
-        donor = register(session, world)
         past_collection(session, donor, world.org("S-CA"), 10)
         session.commit()
     user = world.users["sca.physician"]
     user.locale = "zh_CN"
     session.add(user)
     session.commit()
-    login(client, "sca.registrar")
-    visit_url = post(
-        client, "/station/check-in", {"resident_id": make_resident_id()}, page="/station/"
-    ).headers["Location"]
-    client.post(
-        "/logout", data={"csrf_token": csrf_token_of(client.get("/").get_data(as_text=True))}
-    )
     login(client, "sca.physician")
     post(
         client,
@@ -181,20 +150,10 @@ def test_screening_refusal_is_shown_with_its_reason_in_chinese(client, session, 
     )
     html = client.get(visit_url).get_data(as_text=True)
     assert 'data-reason="interval"' in html
-    assert "今日不符合献浆条件" in html
+    assert "今日不符合捐献条件" in html
 
 
-def test_questionnaire_must_be_answered(client, session, world):
-    with client.application.app_context():
-        register(session, world)
-        session.commit()
-    login(client, "sca.registrar")
-    visit_url = post(
-        client, "/station/check-in", {"resident_id": make_resident_id()}, page="/station/"
-    ).headers["Location"]
-    client.post(
-        "/logout", data={"csrf_token": csrf_token_of(client.get("/").get_data(as_text=True))}
-    )
+def test_questionnaire_must_be_answered(client, session, world, visit_url):
     login(client, "sca.physician")
     response = post(
         client,
@@ -207,9 +166,8 @@ def test_questionnaire_must_be_answered(client, session, world):
     assert session.exec(select(Visit)).one().screened_at is None
 
 
-def test_scanning_a_din_with_a_wrong_check_character_is_refused(client, session, world):
+def test_scanning_a_din_with_a_wrong_check_character_is_refused(client, session, world, donor):
     with client.application.app_context():
-        donor = register(session, world)
         unit = past_collection(session, donor, world.org("S-CA"), 3)
         session.commit()
     login(client, "sca.lab")
@@ -220,9 +178,8 @@ def test_scanning_a_din_with_a_wrong_check_character_is_refused(client, session,
     assert ok.headers["Location"].endswith(f"/station/units/{unit.din}/label")
 
 
-def test_lab_batch_form(client, session, world):
+def test_lab_batch_form(client, session, world, donor):
     with client.application.app_context():
-        donor = register(session, world)
         unit = past_collection(session, donor, world.org("S-CA"), 3, outcome=None)
         session.commit()
     login(client, "sca.lab")
@@ -235,25 +192,30 @@ def test_lab_batch_form(client, session, world):
     assert "1 results recorded; 0 units marked for destruction." in flashed
 
 
-def test_another_station_cannot_open_this_stations_pages(client, session, world):
+def test_another_station_cannot_open_this_stations_pages(client, session, world, donor):
     with client.application.app_context():
-        donor = register(session, world)
         unit = past_collection(session, donor, world.org("S-CA"), 3)
         session.commit()
     login(client, "swz.registrar")
-    assert client.get(f"/station/donors/{donor.id}").status_code == 404
-    assert client.get(f"/station/units/{unit.din}/label").status_code == 404
-    assert client.get(f"/station/visits/{unit.visit_id}").status_code == 404
+    for url in (
+        f"/station/donors/{donor.id}",
+        f"/station/units/{unit.din}/label",
+        f"/station/visits/{unit.visit_id}",
+    ):
+        page = client.get(url)
+        assert page.status_code == 404
+        assert '<p class="errors" role="alert">Not found.</p>' in page.get_data(as_text=True)
 
 
 def test_hospitals_cannot_use_station_pages(client, world):
     login(client, "hhz.officer")
-    assert client.get("/station/").status_code == 403
+    page = client.get("/station/")
+    assert page.status_code == 403
+    assert "You are not allowed to do this." in page.get_data(as_text=True)
 
 
-def test_inventory_and_quarantine_pages(client, session, world):
+def test_inventory_and_quarantine_pages(client, session, world, donor):
     with client.application.app_context():
-        donor = register(session, world)
         past_collection(session, donor, world.org("S-CA"), 95)
         past_collection(session, donor, world.org("S-CA"), 20)
         session.commit()
@@ -263,31 +225,37 @@ def test_inventory_and_quarantine_pages(client, session, world):
     assert 'data-state="quarantine"><strong>1</strong>' in inventory
     quarantine = client.get("/station/quarantine").get_data(as_text=True)
     assert 'data-blocker="held_too_short"' in quarantine
-    released = post(client, "/station/quarantine/release", {}, page="/station/quarantine")
+    assert "Release all 1 releasable units" in quarantine
+    releasable = re.findall(r'name="releasable" value="([^"]+)"', quarantine)
+    asked = post(
+        client,
+        "/station/quarantine/release",
+        {"release": "all", "releasable": releasable},
+        page="/station/quarantine",
+    )
+    assert asked.status_code == 200 and "Release from quarantine?" in asked.get_data(as_text=True)
+    released = post(
+        client,
+        "/station/quarantine/release",
+        {"release": "all", "releasable": releasable, "confirmed": "1"},
+        page="/station/quarantine",
+    )
     assert released.status_code == 302
     assert "1 units released." in client.get("/station/quarantine").get_data(as_text=True)
 
 
-def test_manufacturer_confirms_receipt_on_the_web(client, session, world):
-    from blood.plasma import service as plasma
-
-    with client.application.app_context():
-        donor = register(session, world)
-        station = world.org("S-CA")
-        units = [past_collection(session, donor, station, 100 + i) for i in range(2)]
-        past_collection(session, donor, station, 5)
-        quality = as_user(session, world, "sca.quality")
-        plasma.release_units(session=session, actor=quality)
-        shipment = plasma.build_shipment(
-            session=session, actor=quality, manufacturer_code="MF", dins=[u.din for u in units]
-        )
-        session.commit()
+def test_manufacturer_confirms_receipt_on_the_web(client, session, world, shipped):
+    shipment, units = shipped
     login(client, "mf.clerk")
     url = f"/station/shipments/{shipment.id}"
     assert shipment.number in client.get("/station/shipments").get_data(as_text=True)
     bad = post(client, url, {"missing": "P330126ZZZZZZ"})
     assert bad.status_code == 422
-    done = post(client, url, {"damaged": units[0].din, "note": "one bag torn"})
+    assert "P330126ZZZZZZ is not a DIN" in bad.get_data(as_text=True)
+    asked = post(client, url, {"damaged": units[0].din, "note": "one bag torn"})
+    assert asked.status_code == 200
+    assert "Confirm the receipt with discrepancies?" in asked.get_data(as_text=True)
+    done = post(client, url, {"damaged": units[0].din, "note": "one bag torn", "confirmed": "1"})
     assert done.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert "Received" in page and "one bag torn" not in page  # the note is on the shipment

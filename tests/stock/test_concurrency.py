@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from datetime import timedelta
+
+from sqlmodel import select
 
 from blood.accounts.models import User
 from blood.accounts.roles import OrgKind, Role
-from blood.accounts.service import (
-    actor_for_user,
-)
+from blood.accounts.service import actor_for_user
 from blood.db import get_db, utcnow
 from blood.stock import service as stock
 from blood.stock.lifecycle import Action
@@ -27,7 +27,7 @@ def test_racing_transfusions_and_discards_apply_once(base_app):
             [(name, "H1", [Role.TRANSFUSION_OFFICER], "en") for name in ("nurse.one", "nurse.two")],
         )
         centre, hospital = made["BC"], made["H1"]
-        with base_app.app_context(), Session(engine) as session:
+        with base_app.app_context(), get_db(base_app).new_session(bind=engine) as session:
             now = utcnow()
             session.add(
                 Unit(
@@ -39,7 +39,7 @@ def test_racing_transfusions_and_discards_apply_once(base_app):
                     rhd="+",
                     volume_ml=280,
                     collected_at=now,
-                    expires_at=now + stock.timedelta(days=30),
+                    expires_at=now + timedelta(days=30),
                     state="received",
                     owner_id=hospital.id,
                     centre_id=centre.id,
@@ -49,16 +49,22 @@ def test_racing_transfusions_and_discards_apply_once(base_app):
 
         def act(username, action, reason=None):
             def work():
-                with base_app.app_context(), Session(engine) as session:
+                with base_app.app_context(), get_db(base_app).new_session(bind=engine) as session:
                     user = session.exec(select(User).where(User.username == username)).one()
                     unit = session.exec(select(Unit)).one()
-                    stock.hospital_action(
-                        session=session,
-                        actor=actor_for_user(session, user),
-                        unit=unit,
-                        action=action,
-                        reason=reason,
-                    )
+                    actor = actor_for_user(session, user)
+                    if action is Action.DISCARD:
+                        stock.hospital_action(
+                            session=session, actor=actor, unit=unit, action=action, reason=reason
+                        )
+                    else:  # as the clinical record transfuses: the state machine, directly
+                        stock.transition(
+                            session=session,
+                            actor=actor,
+                            unit=unit,
+                            action=action,
+                            holder=stock.acting_hospital(session=session, actor=actor),
+                        )
                     session.commit()
                     return "done"
 
@@ -73,7 +79,7 @@ def test_racing_transfusions_and_discards_apply_once(base_app):
         )
         assert results.count("done") == 1, results
         assert all(isinstance(r, stock.TransitionRefused) for r in results if r != "done")
-        with Session(engine) as session:
+        with get_db(base_app).new_session(bind=engine) as session:
             assert len(session.exec(select(UnitMovement)).all()) == 1
     finally:
         wipe_committed(engine)

@@ -28,6 +28,10 @@ S, A = UnitState, Action
         (S.RESERVED, A.ISSUE, S.ISSUED),
         (S.RECEIVED, A.ISSUE, S.ISSUED),  # a hospital-to-hospital transfer
         (S.ISSUED, A.RECEIVE, S.RECEIVED),
+        (S.RECEIVED, A.HOLD, S.ON_HOLD),  # a temperature excursion found at receipt
+        (S.ON_HOLD, A.RETURN, S.RETURNED),  # back to the centre, which decides
+        (S.ON_HOLD, A.DISCARD, S.DISCARDED),
+        (S.ON_HOLD, A.EXPIRE, S.EXPIRED),
         (S.RECEIVED, A.TRANSFUSE, S.TRANSFUSED),
         (S.RECEIVED, A.RETURN, S.RETURNED),
         (S.RETURNED, A.RESTOCK, S.AVAILABLE),
@@ -52,6 +56,20 @@ def test_allowed_transitions(state, action, target):
         (S.DISCARDED, A.DISCARD),
         (S.EXPIRED, A.ISSUE),
         (S.ISSUED, A.DISCARD),  # in transit: the receiver discards after receipt
+        # A held unit is not usable stock: it cannot be transfused, transferred, reserved,
+        # released, put back into stock at the hospital or held twice.
+        (S.ON_HOLD, A.TRANSFUSE),
+        (S.ON_HOLD, A.ISSUE),
+        (S.ON_HOLD, A.RESERVE),
+        (S.ON_HOLD, A.RELEASE),
+        (S.ON_HOLD, A.RESTOCK),
+        (S.ON_HOLD, A.RECEIVE),
+        (S.ON_HOLD, A.HOLD),
+        # Only a unit just received is put on hold.
+        (S.ISSUED, A.HOLD),
+        (S.AVAILABLE, A.HOLD),
+        (S.PENDING_TESTS, A.HOLD),
+        (S.RETURNED, A.HOLD),
     ],
 )
 def test_impossible_transitions_are_refused_with_the_state(state, action):
@@ -78,3 +96,16 @@ def test_an_expired_unit_can_still_be_discarded_or_marked_expired():
 def test_final_states_are_final(state, action):
     with pytest.raises(InvalidTransition):
         next_state(state, action)
+
+
+def test_a_held_unit_is_live_but_not_usable():
+    from blood.stock.lifecycle import LIVE, allowed_from
+
+    assert S.ON_HOLD in LIVE  # it may still change state (returned, discarded, expired)
+    for action in (A.TRANSFUSE, A.ISSUE, A.RESERVE, A.RELEASE, A.RESTOCK):
+        assert S.ON_HOLD not in allowed_from(action)
+
+
+def test_an_expired_held_unit_can_still_be_returned_or_discarded():
+    assert next_state(S.ON_HOLD, A.RETURN, expired=True) is S.RETURNED
+    assert next_state(S.ON_HOLD, A.DISCARD, expired=True) is S.DISCARDED

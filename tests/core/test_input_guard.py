@@ -1,0 +1,132 @@
+"""Input that can never be stored is refused before any view runs: a 4xx in the one error
+shape, never a 500 and never a half-written record (issue: robustness findings)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from blood.stock.models import Order
+from tests.conftest import csrf_token_of, login
+
+ORDER = {
+    "centre": "BC",
+    "urgency": "routine",
+    "lines": [{"component": "red_cells", "abo": "O", "rhd": "+", "quantity": 2}],
+}
+
+
+@pytest.fixture
+def his(api_headers):
+    return api_headers("H-HZ")
+
+
+def post_json(client, path, text: str, headers):
+    return client.post(path, data=text, headers={**headers, "Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("path", ["/api/v1/orders/2147483648", "/api/v1/shipments/99999999999"])
+def test_ids_wider_than_the_database_are_not_found(client, his, path):
+    response = client.get(path, headers=his)
+    assert response.status_code == 404
+    assert response.json["error"] == "not_found"
+
+
+def test_an_id_wider_than_the_database_in_a_page_address_is_not_found(client, world):
+    login(client, "hhz.officer")
+    response = client.get("/stock/orders/2147483648")
+    assert response.status_code == 404
+    assert "Not found." in response.get_data(as_text=True)
+
+
+def test_an_integer_wider_than_the_database_in_a_body_is_a_field_error(client, session, his):
+    order = {**ORDER, "lines": [{**ORDER["lines"][0], "quantity": 2**31}]}
+    response = client.post("/api/v1/orders", json=order, headers=his)
+    assert response.status_code == 422
+    assert response.json["error"] == "validation_failed"
+    assert "lines.0.quantity" in response.json["errors"]["json"]
+    assert session.exec(select(Order)).all() == []
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ('"note": "urgent\\u0000"', "note"),
+        ('"note": "\\ud800"', "note"),
+        ('"centre\\u0000": "BC"', "<key>"),
+    ],
+)
+def test_nul_bytes_and_lone_surrogates_in_json_are_refused(client, session, his, text, where):
+    body = json.dumps(ORDER)[:-1] + ", " + text + "}"
+    response = post_json(client, "/api/v1/orders", body, his)
+    assert response.status_code == 422
+    assert response.json["error"] == "validation_failed"
+    assert any(where in key for key in response.json["errors"]["json"])
+    assert session.exec(select(Order)).all() == []
+
+
+def test_a_nul_byte_in_a_query_parameter_is_refused(client, his):
+    response = client.get("/api/v1/organisations?kind=hospital%00", headers=his)
+    assert response.status_code == 422
+    assert response.json["errors"]["query"]["kind"] == ["Contains a NUL character."]
+
+
+def test_a_nul_byte_in_a_search_box_is_refused_on_the_page(client, world):
+    login(client, "sca.registrar")
+    response = client.get("/station/donors?q=1234%00")
+    assert response.status_code == 422
+    assert "Some fields are not valid." in response.get_data(as_text=True)
+
+
+def test_a_nul_byte_in_a_posted_form_is_refused(client, session, world):
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": "sca.\x00registrar",
+            "password": "x",
+            "csrf_token": csrf_token_of(page.get_data(as_text=True)),
+        },
+    )
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_json_nested_past_reason_is_a_bad_request(client, his, depth):
+    response = post_json(client, "/api/v1/orders", "[" * depth + "]" * depth, his)
+    assert response.status_code == 400
+    assert response.json["error"] == "bad_request"
+    assert "nested too deeply" in response.json["message"]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json_numbers(client, his, constant):
+    body = json.dumps(ORDER).replace('"quantity": 2', f'"quantity": {constant}')
+    response = post_json(client, "/api/v1/orders", body, his)
+    assert response.status_code == 400
+    assert response.json["error"] == "bad_request"
+
+
+@pytest.mark.parametrize("hidden", ["\u202e", "\u200b", "\ufeff", "\x07"])
+def test_text_that_hides_characters_is_refused_where_people_read_it(client, session, his, hidden):
+    response = client.post("/api/v1/orders", json={**ORDER, "note": f"O{hidden}neg"}, headers=his)
+    assert response.status_code == 422
+    assert "hidden characters" in response.json["errors"]["json"]["note"][0]
+    assert session.exec(select(Order)).all() == []
+
+
+def test_text_is_stored_in_one_normal_form(client, session, his):
+    decomposed = "Ame\u0301lie"  # e + combining acute accent
+    response = client.post("/api/v1/orders", json={**ORDER, "note": decomposed}, headers=his)
+    assert response.status_code == 201
+    [order] = session.exec(select(Order)).all()
+    assert order.note == "Am\u00e9lie"
+
+
+def test_an_api_write_without_credentials_is_unauthenticated(client):
+    response = client.post("/api/v1/orders", json=ORDER, headers={"Accept-Language": "en"})
+    assert response.status_code == 401
+    assert response.json["error"] == "unauthorized"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
