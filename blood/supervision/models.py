@@ -129,7 +129,9 @@ def _index(name: str, *columns: sa.Column) -> sa.Index:
 
 
 SOURCE_INDEXES = (
-    _index("ix_plasma_visit_station_date", Visit.__table__.c.station_id, Visit.__table__.c.visit_date),
+    _index(
+        "ix_plasma_visit_station_date", Visit.__table__.c.station_id, Visit.__table__.c.visit_date
+    ),
     _index(
         "ix_plasma_collection_station_started",
         Collection.__table__.c.station_id,

@@ -173,9 +173,13 @@ def with_overrides(rates: Rates, pairs: Iterable[str]) -> Rates:
         else:
             changes[name] = int(value) if isinstance(current, int) else value
     for name, value in changes.items():
-        if not isinstance(value, Mapping) and name != "flags_reviewed_after_days":
-            if not 0 <= value <= (1 if not name.endswith(("_days", "_hours")) else 10_000):
-                raise ValueError(f"{name}={value}: out of range")
+        limit = 1 if not name.endswith(("_days", "_hours")) else 10_000
+        if (
+            not isinstance(value, Mapping)
+            and name != "flags_reviewed_after_days"
+            and not 0 <= value <= limit
+        ):
+            raise ValueError(f"{name}={value}: out of range")
     return dataclasses.replace(rates, **changes)
 
 

@@ -69,7 +69,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['closed_by_id'], ['app_user.id'], ),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('open_key')
+    sa.UniqueConstraint('open_key', name='uq_supervision_alert_open_key')
     )
     with op.batch_alter_table('supervision_alert', schema=None) as batch_op:
         batch_op.create_index('ix_supervision_alert_org_status', ['organisation_id', 'status'], unique=False)

@@ -143,7 +143,7 @@ def judge_minimum(session: Session, orgs: list[Organisation], now: datetime) -> 
         if org.id not in stock:
             continue
         for (component, group), minimum in sorted(minimums_of(config.stock_minimum_units, org)):
-            on_hand = int(round(stock[org.id].get((component, group), (0, 0))[0]))
+            on_hand = round(stock[org.id].get((component, group), (0, 0))[0])
             if on_hand < minimum:
                 result.found.append(
                     Condition(

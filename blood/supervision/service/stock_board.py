@@ -84,10 +84,10 @@ def cell(component: str, group: str, on_hand: float, daily: float, config, minim
     return StockCell(
         component,
         group,
-        int(round(on_hand)),
+        round(on_hand),
         round(daily, 2),
         round(days, 1) if days is not None else None,
-        phase_of(days, int(round(on_hand)), limits),
+        phase_of(days, round(on_hand), limits),
         minimum,
     )
 
