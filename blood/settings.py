@@ -21,6 +21,21 @@ from blood.pii import PiiVault, derive_key
 
 INFO_KEY = "blood.settings"
 
+# Defaults of the supervision figures (see the fields of Settings that use them).
+DEFAULT_STOCK_MINIMUM_UNITS: Mapping[str, Any] = {
+    "blood_centre": {
+        "red_cells": {"O+": 20, "A+": 20, "B+": 20, "AB+": 6, "O-": 4, "A-": 2, "B-": 2, "AB-": 1},
+        "platelets": {"O+": 2, "A+": 2, "B+": 2},
+    },
+    "hospital": {"red_cells": {"O+": 2, "A+": 2, "B+": 2}},
+}
+DEFAULT_WASTAGE_PERCENT: Mapping[str, float] = {
+    "red_cells": 5.0,
+    "platelets": 15.0,
+    "plasma": 5.0,
+    "cryo": 10.0,
+}
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -102,6 +117,34 @@ class Settings:
     clinical_cci_min_late: float = 4.5
     # Platelets in one apheresis unit (×10¹¹; GB 18469-2012: at least 2.5, to confirm).
     clinical_apheresis_platelet_dose_e11: float = 2.5
+    # Supervision (blood.supervision). A past day's stock snapshots are rebuilt from the
+    # records for this many days back (later corrections reach them); older days keep theirs.
+    supervision_snapshot_rebuild_days: int = 7
+    # A station or hospital that has recorded nothing for this many hours is "silent".
+    supervision_silent_hours: int = 48
+    # Units on hand below which an alert opens whatever the usage, per organisation kind or
+    # code, component and group: {"hospital": {"red_cells": {"O+": 2}}}. Unconfirmed figures:
+    # set them to what each jurisdiction's stock policy says.
+    stock_minimum_units: Mapping[str, Any] = field(
+        default_factory=lambda: MappingProxyType(DEFAULT_STOCK_MINIMUM_UNITS)
+    )
+    # A marker's reactive rate over the recent days is "well above" its baseline (the days
+    # before) at this factor, with at least this many reactive results. Unconfirmed figures.
+    alert_reactive_recent_days: int = 7
+    alert_reactive_baseline_days: int = 28
+    alert_reactive_factor: float = 2.0
+    alert_reactive_min_reactive: int = 3
+    # A donor refused this many times within the window (days) raises an alert.
+    alert_refused_attempts: int = 3
+    alert_refused_window_days: int = 30
+    # Wastage (discarded and expired units as a share of issues, or of transfusions at a
+    # hospital) above a percentage per component, over the window, once at least this many
+    # units moved. Unconfirmed figures (NHSBT's BSMS reports medians of 2–3 % for red cells).
+    alert_wastage_window_days: int = 28
+    alert_wastage_percent: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType(DEFAULT_WASTAGE_PERCENT)
+    )
+    alert_wastage_min_units: int = 20
 
     def __post_init__(self) -> None:
         if self.plasma_quarantine_days < 1:
@@ -189,6 +232,7 @@ class Settings:
             blood_lab_markers=_markers(config.get("BLOOD_LAB_MARKERS")),
             blood_alt_max_u_l=float(config.get("BLOOD_ALT_MAX_U_L", 50)),
             **_clinical(config),
+            **_supervision(config),
         )
 
 
@@ -229,6 +273,54 @@ def _clinical(config: Mapping[str, Any]) -> dict[str, Any]:
     if fibrinogen not in (None, ""):
         found["clinical_cryo_max_fibrinogen_g_l"] = float(fibrinogen)
     return found
+
+
+_SUPERVISION_FIGURES = {
+    "supervision_snapshot_rebuild_days": int,
+    "supervision_silent_hours": int,
+    "alert_reactive_recent_days": int,
+    "alert_reactive_baseline_days": int,
+    "alert_reactive_factor": float,
+    "alert_reactive_min_reactive": int,
+    "alert_refused_attempts": int,
+    "alert_refused_window_days": int,
+    "alert_wastage_window_days": int,
+    "alert_wastage_min_units": int,
+}
+
+
+def _supervision(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The supervision figures the configuration sets (``SUPERVISION_SILENT_HOURS``,
+    ``ALERT_WASTAGE_PERCENT`` …); the others keep their defaults."""
+    found: dict[str, Any] = {}
+    for name, kind in _SUPERVISION_FIGURES.items():
+        if config.get(name.upper()) is not None:
+            value = kind(config[name.upper()])
+            if not 0 < value <= 100_000:
+                raise ValueError(f"{name.upper()} must be more than 0")
+            found[name] = value
+    minimums = config.get("STOCK_MINIMUM_UNITS")
+    if minimums is not None:
+        found["stock_minimum_units"] = MappingProxyType(_minimums(minimums))
+    wastage = config.get("ALERT_WASTAGE_PERCENT")
+    if wastage is not None:
+        found["alert_wastage_percent"] = MappingProxyType(
+            {str(c): float(p) for c, p in dict(wastage).items()}
+        )
+    return found
+
+
+def _minimums(value: Any) -> dict[str, dict[str, dict[str, int]]]:
+    """``{scope: {component: {group: units}}}``, every figure a whole number ≥ 0."""
+    checked: dict[str, dict[str, dict[str, int]]] = {}
+    for scope, components in dict(value).items():
+        checked[str(scope)] = {}
+        for component, groups in dict(components).items():
+            units = {str(g): int(n) for g, n in dict(groups).items()}
+            if any(n < 0 for n in units.values()):
+                raise ValueError("STOCK_MINIMUM_UNITS figures must be 0 or more")
+            checked[str(scope)][str(component)] = units
+    return checked
 
 
 def _markers(value: Any) -> tuple[str, ...]:
