@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from blood.audit import AuditEvent
 from blood.clinical.models import AdverseReaction, Transfusion
+from blood.stock.models import Unit
 from tests.clinical.helpers import now, payload
 from tests.conftest import csrf_token_of, login
 
@@ -180,11 +181,77 @@ def test_recording_a_transfusion_through_the_form(client, session, world, unit_i
     assert "ABO incompatible" in refused.get_data(as_text=True)
     form["patient_group"] = "A+"
     form["approval_department_head"] = "K-1001"
-    made = client.post("/clinical/transfusions/new", data=form)
+    made = client.post("/clinical/transfusions/new", data={**form, "confirmed": "1"})
     assert made.status_code == 302, made.get_data(as_text=True)[-2000:]
     record = session.exec(select(Transfusion)).one()
     assert record.patient_abo == "A" and record.surgical is True
     assert record.started_at.hour == (now() - timedelta(hours=3)).hour  # the hospital's time
+
+
+def _transfusion_form(page: str, unit) -> dict[str, str]:
+    start = (now() + timedelta(hours=8) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    return {
+        "csrf_token": csrf_token_of(page),
+        "unit": f"{unit.din}|{unit.product_code}|00",
+        "patient_record_number": "ZY-301",
+        "patient_birth_year": "1970",
+        "patient_group": "A+",
+        "department": "骨科",
+        "started_at": start,
+        "ended_at": start,
+        "volume_given_ml": "280",
+    }
+
+
+def test_transfusing_asks_for_confirmation_and_records_nothing_until_confirmed(
+    client, session, world, unit_in_stock
+):
+    unit = unit_in_stock(abo="A", rhd="+")
+    login(client, "hhz.officer")
+    page = client.get("/clinical/transfusions/new").get_data(as_text=True)
+    form = _transfusion_form(page, unit)
+    asked = client.post("/clinical/transfusions/new", data=form)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert f"Record {unit.label} as transfused?" in html
+    assert "cannot be undone" in html and "280 mL given to patient" in html
+    assert 'name="confirmed" value="1"' in html and 'value="ZY-301"' in html
+    # What the record will carry is said before it is made (no ordering doctor here).
+    assert "The record will carry these flags for the committee" in html
+    assert_words_not_codes(html)
+    session.expire_all()
+    assert session.exec(select(Transfusion)).all() == []
+    assert session.exec(select(Unit).where(Unit.id == unit.id)).one().state == "received"
+    audited = select(AuditEvent).where(AuditEvent.action.like("transfusion%"))
+    assert session.exec(audited).all() == []
+
+    # The confirmation step posts the same form back, with the answer.
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    assert hidden.pop("confirmed") == "1"
+    assert {k: v for k, v in hidden.items() if k != "csrf_token"} == {
+        k: v for k, v in form.items() if k != "csrf_token"
+    }
+    made = client.post("/clinical/transfusions/new", data={**form, "confirmed": "1"})
+    assert made.status_code == 302, made.get_data(as_text=True)[-2000:]
+    session.expire_all()
+    record = session.exec(select(Transfusion)).one()
+    assert record.unit_id == unit.id and record.volume_given_ml == 280
+    assert session.exec(select(Unit).where(Unit.id == unit.id)).one().state == "transfused"
+
+
+def test_a_refused_transfusion_is_refused_before_the_question_is_asked(
+    client, session, world, unit_in_stock
+):
+    unit = unit_in_stock(abo="A", rhd="+")
+    login(client, "hhz.officer")
+    page = client.get("/clinical/transfusions/new").get_data(as_text=True)
+    form = {**_transfusion_form(page, unit), "patient_group": "O+"}
+    refused = client.post("/clinical/transfusions/new", data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "ABO incompatible" in html and 'name="confirmed"' not in html
+    session.expire_all()
+    assert session.exec(select(Transfusion)).all() == []
 
 
 def test_a_link_from_a_unit_chooses_it_on_the_form(client, unit_in_stock):

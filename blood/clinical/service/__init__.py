@@ -6,7 +6,8 @@ up to 1,000 set-based, both writing through ``recording``; ``outcomes`` the effe
 transfusion; ``reactions`` adverse reactions; ``records`` reads transfusions (reconciliation,
 a patient, the register); ``review`` the committee's list; ``disposals`` returns, discards and
 the units held; ``figures`` the hospital's month; ``common`` who may act and read, keys, masks,
-cursors.
+cursors; ``preview`` what recording one would do, nothing written (the page's
+confirmation step).
 """
 
 from blood.clinical.rules import RETURN_REASONS
@@ -43,6 +44,7 @@ from blood.clinical.service.outcomes import (
     covering_outcome,
     record_outcome,
 )
+from blood.clinical.service.preview import TransfusionPreview, preview_transfusion
 from blood.clinical.service.reactions import (
     ReactionDetail,
     ReactionInput,
@@ -94,6 +96,7 @@ __all__ = [
     "ReviewList",
     "TransfusionDetail",
     "TransfusionInput",
+    "TransfusionPreview",
     "UnitAction",
     "UnitRef",
     "UseRow",
@@ -119,6 +122,7 @@ __all__ = [
     "patient_history",
     "patient_key",
     "patient_key_at",
+    "preview_transfusion",
     "profile_of",
     "reaction_details",
     "reactions_page",

@@ -1,6 +1,6 @@
 """Recording a transfusion from the web (for hospitals without an integrated HIS), reporting
 an adverse reaction, and the hospital's reactions. The forms take the API's shapes, so the
-same rules answer."""
+same rules answer. Transfusing is destructive: the form asks for confirmation first."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from flask_login import login_required
 
 from blood import db
 from blood.accounts.auth import require_actor
-from blood.clinical import rules, schemas
+from blood.clinical import messages, rules, schemas
 from blood.clinical import service as clinical
 from blood.clinical.messages import ClinicalRefusal
 from blood.clinical.views import LABELS, bp, local
 from blood.errors import NotFound
 from blood.pagination import PageRequest
 from blood.stock import service as stock
-from blood.web import Submission, submit
+from blood.web import Submission, confirmation_page, confirmed, submit
 
 TEXT_FIELDS = (
     "patient_record_number",
@@ -75,28 +75,46 @@ def _transfusion_form() -> dict[str, Any]:
 
 def _on_form(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     shown: dict[str, list[str]] = {}
-    for name, messages in errors.items():
+    for name, texts in errors.items():
         key = FORM_FIELD_OF.get(name, name)
         if key.startswith("approvals."):
             key = "approvals"
-        shown.setdefault(key, []).extend(messages)
+        shown.setdefault(key, []).extend(texts)
     return shown
+
+
+def _transfusion_question(preview: clinical.TransfusionPreview) -> dict[str, Any]:
+    """What the confirmation step asks before a unit is recorded as transfused."""
+    flags = [messages.flag_text(f.code, f.facts) for f in preview.flags]
+    return {
+        "title": _("Record %(unit)s as transfused?", unit=preview.unit.label),
+        "message": _(
+            "%(volume)d mL given to patient %(patient)s. The unit leaves this hospital's stock "
+            "for good: this cannot be undone.",
+            volume=preview.volume_given_ml,
+            patient=preview.patient_mask,
+        )
+        + (" " + _("The record will carry these flags for the committee:") if flags else ""),
+        "items": flags,
+        "button": _("Record the transfusion"),
+    }
 
 
 @bp.route("/transfusions/new", methods=["GET", "POST"])
 @login_required
 def new_transfusion():
+    """Record a transfusion: the form is checked by every rule first (nothing written), the
+    user confirms what will be recorded, and only the confirmed form is recorded."""
     actor, session = require_actor(), db.session()
     hospital = clinical.recording_hospital(session=session, actor=actor)
     result: Submission = Submission()
     if request.method == "POST":
+        act = clinical.record_transfusion if confirmed() else clinical.preview_transfusion
 
         def record_it(data: dict):
             data["started_at"] = local(data["started_at"], hospital.timezone)
             data["ended_at"] = local(data["ended_at"], hospital.timezone)
-            return clinical.record_transfusion(
-                session=session, actor=actor, data=clinical.TransfusionInput.of(data)
-            )
+            return act(session=session, actor=actor, data=clinical.TransfusionInput.of(data))
 
         result = submit(
             schemas.TransfusionFormIn(),
@@ -105,6 +123,11 @@ def new_transfusion():
             refusals=(ClinicalRefusal, NotFound, stock.TransitionRefused, stock.UnitExpired),
             field="unit",
         )
+        if result.ok and not confirmed():
+            return confirmation_page(
+                **_transfusion_question(result.value),
+                cancel_url=url_for("clinical.new_transfusion"),
+            )
         if result.ok:
             flash(_("Transfusion recorded."), "success")
             return redirect(url_for("clinical.record", transfusion_id=result.value.id))
