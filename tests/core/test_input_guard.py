@@ -8,8 +8,11 @@ import json
 import pytest
 from sqlmodel import select
 
+from blood.accounts.models import User
+from blood.donors.models import Donor
 from blood.stock.models import Order
-from tests.conftest import csrf_token_of, login
+from tests.conftest import csrf_token_of, login, make_resident_id
+from tests.plasma.forms import post
 
 ORDER = {
     "centre": "BC",
@@ -130,3 +133,64 @@ def test_an_api_write_without_credentials_is_unauthenticated(client):
     assert response.status_code == 401
     assert response.json["error"] == "unauthorized"
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+# --- person names: a name is read by people, so it must show what it is ---------------------
+
+HIDDEN = ["\u202e", "\u200b", "\ufeff", "\x07", "\x1b"]
+
+
+def _register_donor(client, name: str):
+    return post(client, "/station/donors/new", {"resident_id": make_resident_id(), "name": name})
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_a_donor_name_that_hides_characters_is_refused_at_registration(
+    client, session, world, hidden
+):
+    login(client, "sca.registrar")
+    response = _register_donor(client, f"王{hidden}芳")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"Contains hidden characters: U+{ord(hidden):04X}." in html
+    assert session.exec(select(Donor)).all() == []
+
+
+def test_a_donor_name_is_stored_in_one_normal_form(client, session, world):
+    login(client, "sca.registrar")
+    response = _register_donor(client, "  Zoe\u0308 Wang ")  # e + combining diaeresis
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    [donor] = session.exec(select(Donor)).all()
+    assert donor.name == "Zo\u00eb Wang"
+
+
+def _create_user(client, display_name: str):
+    page = client.get("/admin/users").get_data(as_text=True)
+    return client.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf_token_of(page),
+            "username": "sca.newclerk",
+            "display_name": display_name,
+            "password": "a long enough passphrase 42",
+            "roles": ["registrar"],
+            "locale": "zh_CN",
+        },
+    )
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_a_users_display_name_that_hides_characters_is_refused(client, session, world, hidden):
+    login(client, "sca.admin")
+    response = _create_user(client, f"Admin{hidden}istrator")
+    assert response.status_code == 422
+    assert f"Contains hidden characters: U+{ord(hidden):04X}." in response.get_data(as_text=True)
+    assert session.exec(select(User).where(User.username == "sca.newclerk")).all() == []
+
+
+def test_a_users_display_name_is_stored_in_one_normal_form(client, session, world):
+    login(client, "sca.admin")
+    response = _create_user(client, "Rene\u0301e Li")  # e + combining acute accent
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    user = session.exec(select(User).where(User.username == "sca.newclerk")).one()
+    assert user.display_name == "Ren\u00e9e Li"
