@@ -105,12 +105,22 @@ def _register_blueprints(app: Flask) -> None:
     from blood.plasma.views import bp as plasma_views
     from blood.stock.api import blp as stock_api
     from blood.stock.views import bp as stock_views
+    from blood.supervision.api import blp as supervision_api
+    from blood.supervision.subscribers import subscribe_all as subscribe_supervision
 
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Organisation API token"}
     )
-    for blueprint in (accounts_api, donors_api, plasma_api, stock_api, clinical_api):
+    for blueprint in (
+        accounts_api,
+        donors_api,
+        plasma_api,
+        stock_api,
+        clinical_api,
+        supervision_api,
+    ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
+    subscribe_supervision()
     app.register_blueprint(core_views)
     app.register_blueprint(accounts_views)
     app.register_blueprint(donors_views)

@@ -289,11 +289,17 @@ def demo(if_empty: bool):
         )
     if result.stock_history:
         click.echo("blood centre: five weeks of components, issues and transfusions")
+    click.echo(
+        f"supervision: {result.indicator_facts} indicator facts over the demo's history, "
+        f"{result.alerts} alerts active"
+    )
     click.echo("demo users share the password shown in the README (demo only)")
     for org_code, token in result.tokens:
         click.echo(f"API token for {org_code}: {token}")
 
 
 def register_cli(app: Flask) -> None:
+    import blood.supervision.cli  # noqa: F401  (adds its commands to `blood`)
+
     app.cli.add_command(db_cli)
     app.cli.add_command(blood_cli)

@@ -137,6 +137,8 @@ class DemoResult:
     tokens: list[tuple[str, str]] = field(default_factory=list)
     plasma_history: bool = False
     stock_history: bool = False
+    indicator_facts: int = 0
+    alerts: int = 0
 
     @property
     def created(self) -> bool:
@@ -210,4 +212,8 @@ def load_demo(session: Session) -> DemoResult:
     from blood.demo_clinical import load_clinical_demo
 
     load_clinical_demo(session)
+
+    from blood.supervision.demo import load_supervision_demo
+
+    result.indicator_facts, result.alerts = load_supervision_demo(session)
     return result

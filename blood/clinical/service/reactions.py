@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from blood import audit
+from blood import audit, events
 from blood.accounts.models import Organisation
 from blood.accounts.scoping import Actor
 from blood.clinical import rules
@@ -173,6 +173,8 @@ def record_reaction(*, session: Session, actor: Actor, data: ReactionInput) -> A
         reaction,
         organisation=hospital,
     )
+    # Supervision raises the alert of a life-threatening reaction in this transaction.
+    events.publish(session, events.ADVERSE_REACTION_RECORDED, reaction=reaction, now=now)
     return reaction
 
 

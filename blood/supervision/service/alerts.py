@@ -41,6 +41,7 @@ from blood.supervision.models import (
 )
 from blood.supervision.service.common import reading_organisation, require_inspector
 from blood.supervision.service.dashboard import members_of
+from blood.supervision.service.messages import alert_message
 
 ACTIVE = "active"  # open or acknowledged
 STATUS_FILTERS = (ACTIVE, OPEN, ACKNOWLEDGED, CLOSED, "all")
@@ -219,12 +220,21 @@ class AlertView:
     alert: Alert
     organisation: Organisation
 
+    @property
+    def message(self) -> str:
+        """The alert as a sentence, in the reader's language."""
+        return alert_message(self.alert, self.organisation)
+
 
 @dataclass(frozen=True)
 class AlertDetail:
     alert: Alert
     organisation: Organisation
     events: list[AlertEvent]
+
+    @property
+    def message(self) -> str:
+        return alert_message(self.alert, self.organisation)
 
 
 def get_alert(*, session: Session, actor: Actor, alert_id: int) -> AlertDetail:
@@ -313,3 +323,17 @@ def open_alerts(
             organisation_code=organisation_code,
         ),
     )
+
+
+def acknowledge_alert_detail(
+    *, session: Session, actor: Actor, alert_id: int, comment: str | None = None
+) -> AlertDetail:
+    """Acknowledge, then the alert as it now reads (the API's answer)."""
+    acknowledge_alert(session=session, actor=actor, alert_id=alert_id, comment=comment)
+    return get_alert(session=session, actor=actor, alert_id=alert_id)
+
+
+def close_alert_detail(*, session: Session, actor: Actor, alert_id: int, comment: str):
+    """Close, then the alert as it now reads (the API's answer)."""
+    close_alert(session=session, actor=actor, alert_id=alert_id, comment=comment)
+    return get_alert(session=session, actor=actor, alert_id=alert_id)

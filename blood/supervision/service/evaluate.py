@@ -142,7 +142,8 @@ def judge_minimum(session: Session, orgs: list[Organisation], now: datetime) -> 
     for org in orgs:
         if org.id not in stock:
             continue
-        for (component, group), minimum in sorted(minimums_of(config.stock_minimum_units, org)):
+        minimums = minimums_of(config.stock_minimum_units, org)
+        for (component, group), minimum in sorted(minimums.items()):
             on_hand = round(stock[org.id].get((component, group), (0, 0))[0])
             if on_hand < minimum:
                 result.found.append(
