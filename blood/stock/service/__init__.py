@@ -3,7 +3,7 @@ transfers, expiry, daily usage and stock levels (days of supply and alert phase)
 
 One module per concern; callers use the package (``from blood.stock import service as
 stock``), which re-exports every public name. Every transition of a unit goes through
-``units.transition``: it asks the pure state machine, then applies the answer with a
+``transitions.transition``: it asks the pure state machine, then applies the answer with a
 conditional UPDATE, so the same unit is never issued, transfused or discarded twice, even when
 two requests race.
 """
