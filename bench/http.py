@@ -53,6 +53,7 @@ CONNECTIONS, THREADS, WORKERS = 8, 2, 2
 EXTRA_ORDERS = int(os.environ.get("BLOOD_BENCH_HTTP_ORDERS", "5000"))
 RECEIVED_UNITS = 40_000  # units waiting at the hospital to be transfused by the benchmark
 BULK_DISPATCHES, BULK_SIZE = 60, 200
+PROFILED, MAX_PROFILE_LINES = 300, 25
 # Extra gunicorn options for the main sections, e.g. "--worker-class gthread --threads 4".
 GUNICORN_ARGS = tuple(os.environ.get("BLOOD_BENCH_GUNICORN_ARGS", "").split())
 
@@ -105,6 +106,7 @@ class Result:
     p99_ms: float
     errors: int
     refused: str = ""
+    requests: int = 0
 
     def line(self, baseline: float) -> str:
         ratio = self.rps / baseline if baseline else 0
@@ -409,11 +411,30 @@ def _wrk(
         timeout=seconds + 60,
     )
     script.unlink()
-    match = re.search(r"BENCH (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)", completed.stdout)
+    match = re.search(r"BENCH (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)(.*)", completed.stdout)
     if match is None:
         raise RuntimeError(f"wrk said: {completed.stdout}\n{completed.stderr}")
-    requests, errors, micros, p50, p99 = match.groups()
-    return Result(label, int(requests) / (int(micros) / 1e6), float(p50), float(p99), int(errors))
+    requests, errors, micros, p50, p99, refused = match.groups()
+    return Result(
+        label,
+        int(requests) / (int(micros) / 1e6),
+        float(p50),
+        float(p99),
+        int(errors),
+        refused.strip(),
+        int(requests),
+    )
+
+
+def _half_delay(base: str, full: Result, options: dict) -> tuple[int, float]:
+    """The wait (ms) between one connection's requests that brings CONNECTIONS connections
+    together to about half of ``full``'s rate, and that rate: the request period minus the
+    request's own latency at that lighter load, measured by a short probe first (the latency
+    at full load includes queueing and would overshoot the rate)."""
+    target = full.rps / 2
+    period_ms = CONNECTIONS * 1000 / target
+    probe = _wrk(base, "probe", delay_ms=int(period_ms), seconds=3, **options)
+    return max(1, int(period_ms - probe.p50_ms)), target
 
 
 def _best_of(rounds: int, run) -> Result:
@@ -548,8 +569,21 @@ def _in_process(url: str, tokens: dict, dins: list[str]) -> None:
             headers={**headers, "Idempotency-Key": f"p-t-{n}"},
         ),
     }
-    print("\n  statements per request (in process, after a warm-up request):")
-    for label, send in writes.items():
+    station = {"Authorization": f"Bearer {tokens['PS-CHUNAN']}"}
+    other = {"Authorization": f"Bearer {tokens['H-ZJPPH']}"}
+    requests = {
+        "GET /api/v1/me": lambda n: client.get("/api/v1/me", headers=headers),
+        "GET /api/v1/stock (hospital)": lambda n: client.get("/api/v1/stock", headers=other),
+        "GET /api/v1/orders (page 1)": lambda n: client.get("/api/v1/orders", headers=headers),
+        "POST /api/v1/eligibility": lambda n: client.post(
+            "/api/v1/eligibility",
+            json=ELIGIBILITY,
+            headers={**station, "Idempotency-Key": f"p-e-{n}"},
+        ),
+        **writes,
+    }
+    print("\n  statements per request (in process, after a warm-up request; COMMIT not counted):")
+    for label, send in requests.items():
         send(10_000)
         statements.clear()
         response = send(10_001)
@@ -558,33 +592,39 @@ def _in_process(url: str, tokens: dict, dins: list[str]) -> None:
         print(f"    {label:<44} {len(statements):3d} statements {kinds}  (HTTP {status})")
     profiler = cProfile.Profile()
     profiler.enable()
-    for n in range(300):
-        writes["POST /api/v1/transfusions"](20_000 + n)
+    for n in range(PROFILED):
+        writes["POST /api/v1/transfusions"](1_000 + n)
     profiler.disable()
     stats = pstats.Stats(profiler)
-    total = stats.total_tt
-    print(f"\n  where a transfusion's time goes (cProfile, 300 requests, {total:.2f} s in all):")
-    shares = {}
-    for (filename, _line, function), (_cc, _nc, _tt, cumulative, _callers) in stats.stats.items():
-        for part, label in (
-            ("blood/stock/service/units.py", "the unit transition"),
-            ("blood/idempotency.py", "idempotency claim and answer"),
-            ("blood/accounts/auth.py", "authentication (token → actor)"),
-            ("blood/audit.py", "audit record and sealing"),
-            ("blood/db.py", "commit and session"),
-        ):
-            if part in filename and function in {
-                "transition",
-                "_before_request",
-                "_after_request",
-                "current_actor",
-                "record",
-                "seal",
-                "_finish_request",
-            }:
-                shares[label] = shares.get(label, 0) + cumulative
-    for label, seconds in sorted(shares.items(), key=lambda kv: -kv[1]):
-        print(f"    {label:<40} {100 * seconds / total:5.1f} %")
+    entries = {
+        (Path(filename), function): cumulative
+        for (filename, _line, function), (_cc, _nc, _tt, cumulative, _callers) in (
+            stats.stats.items()
+        )
+    }
+    total = sum(t for (f, fn), t in entries.items() if f.name == "app.py" and fn == "wsgi_app")
+    print(
+        f"\n  where a transfusion's time goes (cProfile, {PROFILED} requests in process, "
+        f"{1000 * total / PROFILED:.1f} ms each under the profiler):"
+    )
+    # The project's own functions, by cumulative time (a function's share includes what it
+    # calls, so shares overlap: read them as a call tree, not as a sum).
+    ours = sorted(
+        (
+            (t, f"{f.relative_to(ROOT)}:{fn}")
+            for (f, fn), t in entries.items()
+            if f.is_relative_to(ROOT / "blood") and t >= 0.03 * total
+        ),
+        reverse=True,
+    )
+    for seconds, name in ours[:MAX_PROFILE_LINES]:
+        print(f"    {100 * seconds / total:5.1f} %  {name}")
+    waiting = sum(
+        stats.stats[key][2]  # own time: sending the statement, waiting for its answer
+        for key in stats.stats
+        if "psycopg" in key[0] and key[2] in {"wait", "_send_query_prepared", "_exec_command"}
+    )
+    print(f"    {100 * waiting / total:5.1f} %  in psycopg sending statements and waiting for them")
     engine.dispose()
 
 
@@ -623,7 +663,7 @@ def main() -> int:
         def fresh_dins() -> Path:
             """Each transfusion run gets units nobody transfused yet."""
             path = instance / f"dins-{secrets.token_hex(4)}.txt"
-            path.write_text("\n".join(next(unused) for _ in range(6000)))
+            path.write_text("\n".join(next(unused) for _ in range(3000)))
             return path
 
         server, base = _serve(url, instance, *GUNICORN_ARGS)
@@ -671,15 +711,13 @@ def main() -> int:
         half = {}
         for label in ("POST /api/v1/orders", "POST /api/v1/transfusions"):
             options = dict(runs)[label]
-            target = results[label].rps / 2
-            delay = max(1, int(CONNECTIONS * 1000 / target - results[label].p50_ms))
+            delay, target = _half_delay(base, results[label], options)
             half[label] = _wrk(base, f"{label} @ ~{target:.0f}/s", delay_ms=delay, **options)
             print(half[label].line(baseline))
 
         print("\n  isolation: H-ZJU1's orders while H-ZJPPH receives dispatches of 200 units:")
         options = dict(runs)["POST /api/v1/orders"]
-        target = results["POST /api/v1/orders"].rps / 2
-        delay = max(1, int(CONNECTIONS * 1000 / target - results["POST /api/v1/orders"].p50_ms))
+        delay, _target = _half_delay(base, results["POST /api/v1/orders"], options)
         quiet = _wrk(base, "orders, nothing else running", delay_ms=delay, **options)
         stop = threading.Event()
         received = []
