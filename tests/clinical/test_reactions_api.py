@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from blood.clinical.models import AdverseReaction
+from blood.supervision.models import Alert
 from tests.clinical.helpers import now, payload
 
 URL = "/api/v1/adverse-reactions"
@@ -85,12 +86,15 @@ def test_severity_3_4_and_infections_are_marked_for_immediate_alerting(
         hours_after_end=0.5,
     )
     assert answer.status_code == 201 and answer.json["alert_required"] is alert
-    waiting = session.exec(
-        select(AdverseReaction.id).where(
-            AdverseReaction.alert_required, AdverseReaction.alerted_at.is_(None)
+    # Marked reactions raise their supervision alert in the request that records them.
+    reaction = session.get(AdverseReaction, answer.json["id"])
+    assert (reaction.alerted_at is not None) is alert
+    raised = session.exec(
+        select(Alert).where(
+            Alert.rule == "severe_reaction", Alert.subject == f"reaction-{reaction.id}"
         )
     ).all()
-    assert (answer.json["id"] in waiting) is alert
+    assert len(raised) == (1 if alert else 0)
 
 
 def test_an_onset_outside_the_categorys_window_is_accepted_with_a_warning(
