@@ -53,6 +53,36 @@ def test_an_integer_wider_than_the_database_in_a_body_is_a_field_error(client, s
     assert session.exec(select(Order)).all() == []
 
 
+def test_the_unbounded_order_attack_is_refused_in_the_one_error_shape(client, session, his):
+    """The outside test's order: 25,000 lines of 2,147,483,647 units each (1.9 MB, under the
+    body cap). Refused as a whole, with one message (not one per line), and nothing written."""
+    line = {"component": "red_cells", "abo": "O", "rhd": "+", "quantity": 2_147_483_647}
+    body = json.dumps({**ORDER, "lines": [line] * 25_000})
+    assert 1_500_000 < len(body) < 2 * 1024 * 1024
+    response = post_json(client, "/api/v1/orders", body, his)
+    assert response.status_code == 422
+    answer = response.json
+    assert {"code", "status", "error", "message", "request_id", "errors"} <= set(answer)
+    assert answer["code"] == 422 and answer["error"] == "validation_failed"
+    assert answer["request_id"] == response.headers["X-Request-ID"]
+    assert answer["errors"] == {"json": {"lines": ["Give from 1 to 20 entries."]}}
+    assert session.exec(select(Order)).all() == []
+    listed = client.get("/api/v1/orders", headers=his)
+    assert listed.status_code == 200 and listed.json == []
+
+
+def test_an_order_within_the_line_limit_still_refuses_a_quantity_beyond_the_domain(
+    client, session, his
+):
+    line = {"component": "red_cells", "abo": "O", "rhd": "+", "quantity": 2_147_483_647}
+    response = client.post("/api/v1/orders", json={**ORDER, "lines": [line] * 20}, headers=his)
+    assert response.status_code == 422
+    errors = response.json["errors"]["json"]["lines"]
+    assert set(errors) == {str(i) for i in range(20)}
+    assert errors["0"] == {"quantity": ["Must be between 1 and 1000."]}
+    assert session.exec(select(Order)).all() == []
+
+
 @pytest.mark.parametrize(
     "text, where",
     [
