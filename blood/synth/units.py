@@ -103,8 +103,21 @@ class Fate:
             raise _Stop()
         target = next_state(self.state, action)
         # (at, unit id, order, unit, action, from, to, acting org, counterpart, reason, extra)
-        self.events.append((at, self.unit.id, len(self.events), self.unit, action.value,
-                            self.state.value, target.value, org_id, counterpart, reason, extra))
+        self.events.append(
+            (
+                at,
+                self.unit.id,
+                len(self.events),
+                self.unit,
+                action.value,
+                self.state.value,
+                target.value,
+                org_id,
+                counterpart,
+                reason,
+                extra,
+            )
+        )
         self.state, self.updated = target, at
         if action is Action.DISCARD:
             self.reason = reason
@@ -117,6 +130,14 @@ def expiry_run(clock: Clock, expires_at: datetime) -> datetime:
     day = clock.day_of(expires_at)
     run = clock.at(day, 30)
     return run if run >= expires_at else clock.at(day + timedelta(1), 30)
+
+
+def receipt_at(issued: datetime, key: tuple) -> datetime:
+    """When a dispatch ``key`` (centre, hospital, day) issued at ``issued`` is received: one
+    instant for every unit in it (80–159 minutes on the road)."""
+    centre_id, hospital_id, day = key
+    offset = (centre_id * 31 + hospital_id * 17 + day.toordinal()) % 80
+    return issued + timedelta(minutes=80 + offset)
 
 
 class Fates:
@@ -179,7 +200,7 @@ class Fates:
                      key: tuple, may_return: bool) -> None:  # fmt: skip
         rng, rates, unit, clock = self.rng, self.rates, fate.unit, self.clock
         component, org_id = unit.component, hospital.org.id
-        received = issued + timedelta(minutes=rng.uniform(80, 160))
+        received = receipt_at(issued, key)
         if rng.random() < rates.temperature_excursion:
             self._excursion(fate, centre, hospital, received, key, may_return)
             return
