@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from blood.stock.views import bp as stock_views
     from blood.supervision.api import blp as supervision_api
     from blood.supervision.subscribers import subscribe_all as subscribe_supervision
+    from blood.supervision.views import bp as supervision_views
 
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Organisation API token"}
@@ -127,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(plasma_views)
     app.register_blueprint(stock_views)
     app.register_blueprint(clinical_views)
+    app.register_blueprint(supervision_views)
 
 
 def _register_request_hooks(app: Flask) -> None:

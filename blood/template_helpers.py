@@ -48,6 +48,18 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(
         "donors.register", _l("Register a donor"), kinds=_CENTRE, roles=frozenset({Role.REGISTRAR})
     ),
+    NavItem(
+        "supervision.dashboard",
+        _l("Supervision"),
+        kinds=frozenset({OrgKind.AUTHORITY}),
+        roles=frozenset({Role.INSPECTOR}),
+    ),
+    NavItem(
+        "supervision.alerts",
+        _l("Alerts"),
+        kinds=frozenset({OrgKind.AUTHORITY}),
+        roles=frozenset({Role.INSPECTOR}),
+    ),
     NavItem("stock.levels", _l("Stock"), kinds=_STOCK_HOLDERS | {OrgKind.AUTHORITY}),
     NavItem(
         "stock.collect", _l("Blood collection"), kinds=_CENTRE, roles=frozenset({Role.COLLECTOR})

@@ -109,9 +109,10 @@ def line_chart(
     """A line (or bar) chart of one or more series over the same buckets, as inline SVG."""
     kind = pygal.Bar if bar else pygal.Line
     many = len(labels) > 16
+    heading = f"{title} ({unit})" if unit else title
     chart = kind(
         **_options(
-            title=f"{title} ({unit})" if unit else title,
+            title=heading,
             show_legend=len(series) > 1,
             legend_at_bottom=True,
             show_minor_x_labels=not many,
@@ -124,7 +125,7 @@ def line_chart(
     chart.x_labels = list(labels)
     for name, values in series:
         chart.add(name, list(values))
-    return _clean(chart.render_tree(), chart.title)
+    return _clean(chart.render_tree(), heading)
 
 
 def series_chart(series, locale: str, *, no_data: str = "—") -> Markup:
@@ -152,8 +153,10 @@ def stylesheet() -> str:
     root = chart.render_tree()
     prefix = f"#chart-{chart.uuid}"
     found = [e.text or "" for e in root.iter() if _local(e.tag) == "style"]
-    css = "\n".join(found).replace(f"{prefix} ", f".{CHART_CLASS} ").replace(
-        prefix, f".{CHART_CLASS}"
+    css = (
+        "\n".join(found)
+        .replace(f"{prefix} ", f".{CHART_CLASS} ")
+        .replace(prefix, f".{CHART_CLASS}")
     )
     # One rule a line, so the file reads (and diffs) as CSS.
     css = css.replace("}", "}\n")
