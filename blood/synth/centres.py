@@ -272,11 +272,11 @@ class BloodCentres:
         if found is not None:
             return found
         centre_id, hospital_id, day = key
-        centre, index, _hospital = self.index[hospital_id]
+        centre, index, hospital = self.index[hospital_id]
         number = (day - self.clock.start).days * len(centre.hospitals) + index + 1
         if self.dispatch_numbers.get(centre_id, 0) < number:
             self.dispatch_numbers[centre_id] = number
-        received = receipt_at(issued, key)
+        received = receipt_at(issued, hospital)
         received_yet = received <= self.clock.end
         found = self.dispatches[key] = self.writer.next_id("blood_dispatch")
         self.writer.add("blood_dispatch", (

@@ -132,11 +132,11 @@ def expiry_run(clock: Clock, expires_at: datetime) -> datetime:
     return run if run >= expires_at else clock.at(day + timedelta(1), 30)
 
 
-def receipt_at(issued: datetime, key: tuple) -> datetime:
-    """When a dispatch ``key`` (centre, hospital, day) issued at ``issued`` is received: one
-    instant for every unit in it (80–159 minutes on the road)."""
-    centre_id, hospital_id, day = key
-    offset = (centre_id * 31 + hospital_id * 17 + day.toordinal()) % 80
+def receipt_at(issued: datetime, hospital: Hospital) -> datetime:
+    """When the day's dispatch to ``hospital`` issued at ``issued`` is received: one instant
+    for every unit in it (80–159 minutes on the road; from the hospital's delivery slot and
+    the day, not from database ids, so that a seed gives the same history in any database)."""
+    offset = (hospital.slot_minutes * 7 + issued.toordinal()) % 80
     return issued + timedelta(minutes=80 + offset)
 
 
@@ -200,7 +200,7 @@ class Fates:
                      key: tuple, may_return: bool) -> None:  # fmt: skip
         rng, rates, unit, clock = self.rng, self.rates, fate.unit, self.clock
         component, org_id = unit.component, hospital.org.id
-        received = receipt_at(issued, key)
+        received = receipt_at(issued, hospital)
         if rng.random() < rates.temperature_excursion:
             self._excursion(fate, centre, hospital, received, key, may_return)
             return

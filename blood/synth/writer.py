@@ -212,9 +212,7 @@ class BulkWriter:
                 return values
 
             return to_copy
-        processors: Sequence[Any] = [
-            table.c[c].type.bind_processor(self.dialect) for c in columns
-        ]
+        processors: Sequence[Any] = [table.c[c].type.bind_processor(self.dialect) for c in columns]
         if not any(processors):
             return None
         pairs = [(i, p) for i, p in enumerate(processors) if p is not None]
