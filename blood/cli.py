@@ -299,8 +299,8 @@ def demo(if_empty: bool):
 
 
 def register_cli(app: Flask) -> None:
-    import blood.supervision.cli  # noqa: F401  (adds its commands to `blood`)
-    import blood.synth.cli  # noqa: F401  (adds `blood synth`)
+    import blood.supervision.cli  # adds its commands to `blood`
+    import blood.synth.cli  # adds `blood synth`
 
     app.cli.add_command(db_cli)
     app.cli.add_command(blood_cli)

@@ -156,6 +156,13 @@ def _finish_request(response: Response) -> Response:
     current = g.get("db_session")
     if current is None:
         return response
+    try:
+        return _end_request(current, response)
+    finally:
+        _write_kept(current)
+
+
+def _end_request(current: Session, response: Response) -> Response:
     from blood.errors import DATABASE_UNAVAILABLE, database_unavailable_response
 
     if response.status_code >= 400:
@@ -176,6 +183,30 @@ def _finish_request(response: Response) -> Response:
             _rollback_quietly(current)
             return database_unavailable_response(lost)
     return response
+
+
+KEPT_KEY = "blood.kept_after_refusal"
+
+
+def keep_after_refusal(session: Session, table: sa.Table, values: dict) -> None:
+    """A row that must be written even though the work that produced it is refused and
+    rolled back — a refused attempt is itself a fact someone supervises (an ABO-incompatible
+    transfusion stopped by the system). It is inserted in its own transaction when the
+    request or job ends, whether the work committed or not."""
+    session.info.setdefault(KEPT_KEY, []).append((table, dict(values)))
+
+
+def _write_kept(current: Session) -> None:
+    kept = current.info.pop(KEPT_KEY, None)
+    if not kept:
+        return
+    try:
+        for table, values in kept:
+            current.execute(sa.insert(table).values(**values))
+        current.commit()
+    except sa.exc.SQLAlchemyError:
+        _rollback_quietly(current)
+        log.warning("dropped %d records of refused attempts", len(kept))
 
 
 def _rollback_quietly(current: Session) -> None:
@@ -212,3 +243,5 @@ def transaction() -> Iterator[Session]:
     except BaseException:
         current.rollback()
         raise
+    finally:
+        _write_kept(current)

@@ -5,6 +5,7 @@ from blood.audit import AuditCheckpoint, AuditEvent
 from blood.clinical.models import (
     AdverseReaction,
     ReactionTransfusion,
+    RefusedTransfusion,
     Transfusion,
     TransfusionApproval,
     TransfusionFlag,
@@ -65,6 +66,7 @@ __all__ = [
     "Organisation",
     "ProductCode",
     "ReactionTransfusion",
+    "RefusedTransfusion",
     "Shipment",
     "ShipmentDiscrepancy",
     "ShipmentItem",

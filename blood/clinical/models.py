@@ -231,3 +231,18 @@ class ReactionTransfusion(SQLModel, table=True):
 
     reaction_id: int = Field(foreign_key="clinical_adverse_reaction.id", primary_key=True)
     transfusion_id: int = Field(foreign_key="clinical_transfusion.id", primary_key=True, index=True)
+
+
+class RefusedTransfusion(SQLModel, table=True):
+    """A transfusion the system refused for the patient's safety (ABO/RhD): nothing of the
+    record is kept, but that the attempt happened is — supervision counts them. Written after
+    the refusal, in its own transaction (``blood.db.keep_after_refusal``). No patient data."""
+
+    __tablename__ = "clinical_refused_transfusion"
+    __table_args__ = (sa.Index("ix_clinical_refused_hospital_at", "hospital_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    hospital_id: int = Field(foreign_key="organisation.id")
+    code: str = Field(max_length=40)
+    component: str = Field(max_length=16)
+    at: datetime = Field(default_factory=utcnow)

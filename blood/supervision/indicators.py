@@ -292,6 +292,11 @@ _ALL = (
         "emergency_transfusions", "紧急输血", "Emergency transfusions", "袋次", "transfusions",
         "当日开始的紧急输血次数", "Emergency transfusions started on the day", H,
     ),
+    Indicator(
+        "incompatible_refused", "拦截的不相容输血", "Incompatible transfusions refused", "次",
+        "attempts", "当日因 ABO/RhD 不相容被系统拒绝的输血记录", "Transfusions the system "
+        "refused on the day as ABO/RhD-incompatible", H, dimensions=("reason",),
+    ),
 )  # fmt: skip
 
 INDICATORS: Mapping[str, Indicator] = MappingProxyType({i.code: i for i in _ALL})

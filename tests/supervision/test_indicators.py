@@ -140,3 +140,33 @@ def test_the_cli_computes_the_days_it_is_asked_for(runner, world):
     assert result.exit_code == 0, result.output
     # two stations, two hospitals and the blood centre, three days each
     assert "for 15 organisation-days" in result.output
+
+
+def test_an_incompatible_transfusion_is_refused_and_the_attempt_counted(
+    client, app, session, world, headers, compute
+):
+    from blood.clinical.models import RefusedTransfusion, Transfusion
+    from tests.clinical.helpers import make_unit, payload
+
+    with app.app_context():
+        unit = make_unit(session, world, hospital="H-HZ", abo="A", rhd="+")
+        session.commit()
+    answer = client.post(
+        "/api/v1/transfusions",
+        headers=headers("H-HZ"),
+        json=payload(unit, patient_abo="O", patient_rhd="+"),
+    )
+    assert answer.status_code == 422 and answer.json["error"] == "abo_incompatible"
+    session.expire_all()
+    assert session.exec(select(Transfusion)).all() == []
+    [attempt] = session.exec(select(RefusedTransfusion)).all()
+    assert (attempt.hospital_id, attempt.code) == (world.org("H-HZ").id, "abo_incompatible")
+    compute(evaluate=False)
+    body = client.get(
+        URL,
+        headers=headers("HZ"),
+        query_string={"indicator": "incompatible_refused", "breakdown": "reason"},
+    ).json
+    figure = _figure(body, "incompatible_refused")
+    assert figure["value"] == 1
+    assert figure["breakdown"][0]["values"] == {"reason": "abo_incompatible"}

@@ -66,6 +66,7 @@ def preview_transfusion(
         window=lambda _key, _at: window,
         now=utcnow(),
         profile=profile,
+        count_refusal=False,
     )
     return TransfusionPreview(
         unit=item.unit,

@@ -26,6 +26,7 @@ from blood.clinical import rules
 from blood.clinical.messages import refusal
 from blood.clinical.models import (
     REVIEW_OPEN,
+    RefusedTransfusion,
     Transfusion,
     TransfusionApproval,
     TransfusionFlag,
@@ -49,7 +50,7 @@ from blood.clinical.service.recording import (
     flag_rows,
     read_one,
 )
-from blood.db import utcnow
+from blood.db import keep_after_refusal, utcnow
 from blood.errors import Forbidden, NotFound, ValidationFailed
 from blood.stock import service as stock
 from blood.stock.lifecycle import UnitState
@@ -215,6 +216,7 @@ def plan(
     profile: rules.Profile,
     index: int = 0,
     state: str | None = None,
+    count_refusal: bool = True,
 ) -> Plan:
     """Every check and rule for one item, from its facts (``key``: the patient's; ``window``
     gives the patient's earlier red cells; ``state``: the unit's, when an earlier item of a
@@ -241,6 +243,13 @@ def plan(
     )
     refused = [f for f in findings if f.refuses]
     if refused:
+        if count_refusal:  # the attempt is a fact supervision counts (not a preview's)
+            keep_after_refusal(
+                session,
+                RefusedTransfusion.__table__,
+                {"hospital_id": hospital.id, "code": refused[0].code,
+                 "component": unit.component, "at": now},
+            )  # fmt: skip
         raise refusal(refused[0].code, **refused[0].facts)
 
     doctor = data.ordering_doctor

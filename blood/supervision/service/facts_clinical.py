@@ -13,7 +13,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from blood import settings
-from blood.clinical.models import AdverseReaction, Transfusion, TransfusionFlag
+from blood.clinical.models import (
+    AdverseReaction,
+    RefusedTransfusion,
+    Transfusion,
+    TransfusionFlag,
+)
 from blood.supervision.indicators import APPROPRIATENESS_FLAGS, HOSPITAL
 from blood.supervision.service.common import DayWindow, Facts
 
@@ -57,6 +62,7 @@ def clinical_facts(session: Session, w: DayWindow, facts: Facts) -> None:
             facts.add(hospital, code, (), 0, count)
     _flags(session, started, facts)
     _reactions(session, w, ids, facts)
+    _refused(session, w, ids, facts)
 
 
 def _flags(session: Session, started, facts: Facts) -> None:
@@ -95,3 +101,18 @@ def _reactions(session: Session, w: DayWindow, ids: list[int], facts: Facts) -> 
     ).all()
     for hospital, category, severity, count in rows:
         facts.add(hospital, "adverse_reaction_rate", (category, severity), count)
+
+
+def _refused(session: Session, w: DayWindow, ids: list[int], facts: Facts) -> None:
+    """Transfusions refused as ABO/RhD-incompatible, by the reason of the refusal."""
+    rows = session.exec(
+        select(RefusedTransfusion.hospital_id, RefusedTransfusion.code, sa.func.count())
+        .where(
+            RefusedTransfusion.hospital_id.in_(ids),
+            RefusedTransfusion.at >= w.start,
+            RefusedTransfusion.at < w.end,
+        )
+        .group_by(RefusedTransfusion.hospital_id, RefusedTransfusion.code)
+    ).all()
+    for hospital, code, count in rows:
+        facts.add(hospital, "incompatible_refused", (code,), count)

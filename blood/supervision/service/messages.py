@@ -88,6 +88,11 @@ _REASONS: dict[str, Mapping[str, Any]] = {
         "temporary_deferral": _l("Deferred for a time"),
     },
     "units_discarded": DISCARD_REASONS,
+    "incompatible_refused": {
+        "abo_incompatible": _l("ABO-incompatible"),
+        "rhd_incompatible": _l("RhD-positive red cells for an RhD-negative patient"),
+        "group_unknown_not_universal": _l("Patient's group unknown, unit not universal"),
+    },
     "units_returned": RETURN_REASON_LABELS,
 }
 
