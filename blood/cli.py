@@ -299,8 +299,9 @@ def demo(if_empty: bool):
 
 
 def register_cli(app: Flask) -> None:
-    import blood.supervision.cli  # adds its commands to `blood`
-    import blood.synth.cli  # adds `blood synth`
+    # These modules add their commands to `blood` when imported.
+    from blood.supervision import cli as _supervision_commands  # noqa: F401
+    from blood.synth import cli as _synth_commands  # noqa: F401
 
     app.cli.add_command(db_cli)
     app.cli.add_command(blood_cli)
