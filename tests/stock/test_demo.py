@@ -84,7 +84,7 @@ def test_demo_has_work_for_the_laboratory_and_the_quality_manager(app, session, 
         lab = stock.lab_overview(session=session, actor=staff(session, "bc.lab"))
         deviations = stock.deviations_overview(session=session, actor=staff(session, "bc.quality"))
         release = stock.release_overview(session=session, actor=staff(session, "bc.quality"))
-    untested = [s for s in lab.waiting if not s.results]
+    untested = [s for s in lab.waiting.items if not s.results]
     assert untested, "a donation waiting for its results"
     assert any(stock.donation_units(session=session, donation=s.donation) for s in untested), (
         "with components made"

@@ -324,4 +324,4 @@ def test_the_work_list_holds_what_the_laboratory_still_has_to_do(app, session, w
             .values(collected_at=stale.collected_at - timedelta(days=30))
         )
         overview = stock.lab_overview(session=session, actor=lab(session, world))
-    assert [s.donation.id for s in overview.waiting] == [unsplit.id, waiting.id]
+    assert [s.donation.id for s in overview.waiting.items] == [unsplit.id, waiting.id]

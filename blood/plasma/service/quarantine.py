@@ -23,6 +23,7 @@ from blood.accounts.scoping import Actor, require_role
 from blood.db import utcnow
 from blood.donors import service as donors
 from blood.errors import ValidationFailed
+from blood.pagination import Page, PageRequest, fetch_page
 from blood.plasma.models import Collection, LabResult, UnitState
 from blood.plasma.service.station import local_date_of, quarantine_days, require_station
 from blood.validation_messages import describe_invalid_din
@@ -171,17 +172,34 @@ def describe_blocker(blocker: Blocker) -> str:
     return template % facts
 
 
+def _in_quarantine(station: Organisation):
+    return (
+        select(Collection)
+        .where(Collection.station_id == station.id, Collection.state == UnitState.QUARANTINE)
+        .order_by(Collection.started_at, Collection.id)
+    )
+
+
+def quarantine_page(
+    *, session: Session, actor: Actor, page: PageRequest
+) -> Page[tuple[Collection, list[Blocker]]]:
+    """The quarantine page: one page of the station's units in quarantine, oldest first,
+    each with what still stands between it and its release (nothing: releasable)."""
+    station = require_station(session, actor)
+    today = donors.local_today(station)
+    found = fetch_page(session, _in_quarantine(station), page)
+    rows = [(unit, release_blockers(session, unit, station, today)) for unit in found.items]
+    return Page(rows, found.page, found.size, found.total)
+
+
 def quarantine_overview(
     *, session: Session, actor: Actor, limit: int = 500
 ) -> list[tuple[Collection, list[Blocker]]]:
+    """The oldest ``limit`` units in quarantine with their blockers, in one list (the demo's
+    and the tests' look; the page pages them with ``quarantine_page``)."""
     station = require_station(session, actor)
     today = donors.local_today(station)
-    units = session.exec(
-        select(Collection)
-        .where(Collection.station_id == station.id, Collection.state == UnitState.QUARANTINE)
-        .order_by(Collection.started_at)
-        .limit(limit)
-    ).all()
+    units = session.exec(_in_quarantine(station).limit(limit)).all()
     return [(unit, release_blockers(session, unit, station, today)) for unit in units]
 
 

@@ -10,6 +10,7 @@ from flask_login import login_required
 from blood import db
 from blood.accounts.auth import require_actor
 from blood.errors import Conflict
+from blood.pagination import PageRequest
 from blood.plasma import schemas
 from blood.plasma import service as plasma
 from blood.plasma.views import bp, station_actor
@@ -27,9 +28,11 @@ def _posted() -> dict:
 @bp.get("/quarantine")
 @login_required
 def quarantine():
-    rows = plasma.quarantine_overview(session=db.session(), actor=require_actor())
+    page = plasma.quarantine_page(
+        session=db.session(), actor=require_actor(), page=PageRequest.from_args(request.args)
+    )
     return render_template(
-        "plasma/quarantine.html", rows=rows, describe_blocker=plasma.describe_blocker
+        "plasma/quarantine.html", page=page, describe_blocker=plasma.describe_blocker
     )
 
 

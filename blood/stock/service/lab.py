@@ -32,6 +32,7 @@ from blood.donors import service as donors
 from blood.donors.models import Donor
 from blood.errors import NotFound, ValidationFailed
 from blood.inputs import ABO_GROUPS, RHD_TYPES
+from blood.pagination import Page, PageRequest, fetch_page
 from blood.stock.lifecycle import UnitState
 from blood.stock.models import (
     MEASURED_MARKERS,
@@ -235,8 +236,8 @@ def record_lab_results(
 
 @dataclass(frozen=True)
 class LabOverview:
-    waiting: list[DonationStatus]  # results still to enter
-    discrepancies: list[DonationStatus]  # groups to resolve
+    waiting: Page[DonationStatus]  # results still to enter
+    discrepancies: Page[DonationStatus]  # groups to resolve
 
 
 # A donation not yet split is listed for this long; after that only its waiting units keep
@@ -245,10 +246,17 @@ class LabOverview:
 UNSPLIT_LISTED_DAYS = 14
 
 
-def lab_overview(*, session: Session, actor: Actor, limit: int = 200) -> LabOverview:
+def lab_overview(
+    *,
+    session: Session,
+    actor: Actor,
+    page: PageRequest | None = None,
+    discrepancies_page: PageRequest | None = None,
+) -> LabOverview:
     """The centre's donations whose results are not all in and that still matter (units
     waiting for tests, or collected lately and not yet split), oldest first; and those whose
-    group differs from the donor's record."""
+    group differs from the donor's record. Each list one page at a time (``page``,
+    ``discrepancies_page``; default: the first)."""
     centre = acting_centre(session=session, actor=actor)
     required = settings.of(session).blood_lab_markers
     has_pending = select(Unit.donation_id).where(
@@ -265,34 +273,34 @@ def lab_overview(*, session: Session, actor: Actor, limit: int = 200) -> LabOver
     failed = select(BloodTestResult.donation_id).where(
         BloodTestResult.result.not_in(PASSING_RESULTS)
     )
-    waiting = list(
-        session.exec(
-            select(BloodDonation)
-            .where(
-                BloodDonation.centre_id == centre.id,
-                (BloodDonation.group_status.is_(None)) | BloodDonation.id.not_in(complete),
-                BloodDonation.id.not_in(failed),
-                BloodDonation.deviation_status.is_(None)
-                | (BloodDonation.deviation_status != REJECTED),
-                BloodDonation.id.in_(has_pending)
-                | (BloodDonation.id.not_in(has_units) & (BloodDonation.collected_at >= recent)),
-            )
-            .order_by(BloodDonation.collected_at)
-            .limit(limit)
-        ).all()
+    waiting = fetch_page(
+        session,
+        select(BloodDonation)
+        .where(
+            BloodDonation.centre_id == centre.id,
+            (BloodDonation.group_status.is_(None)) | BloodDonation.id.not_in(complete),
+            BloodDonation.id.not_in(failed),
+            BloodDonation.deviation_status.is_(None)
+            | (BloodDonation.deviation_status != REJECTED),
+            BloodDonation.id.in_(has_pending)
+            | (BloodDonation.id.not_in(has_units) & (BloodDonation.collected_at >= recent)),
+        )
+        .order_by(BloodDonation.collected_at, BloodDonation.id),
+        page or PageRequest(),
     )
-    discrepant = list(
-        session.exec(
-            select(BloodDonation)
-            .where(
-                BloodDonation.centre_id == centre.id,
-                BloodDonation.group_status == "discrepant",
-            )
-            .order_by(BloodDonation.collected_at)
-        ).all()
+    discrepant = fetch_page(
+        session,
+        select(BloodDonation)
+        .where(
+            BloodDonation.centre_id == centre.id,
+            BloodDonation.group_status == "discrepant",
+        )
+        .order_by(BloodDonation.collected_at, BloodDonation.id),
+        discrepancies_page or PageRequest(),
     )
-    statuses = donation_statuses(session=session, donations=waiting + discrepant)
-    return LabOverview(
-        waiting=[statuses[d.id] for d in waiting],
-        discrepancies=[statuses[d.id] for d in discrepant],
-    )
+    statuses = donation_statuses(session=session, donations=waiting.items + discrepant.items)
+
+    def of(found: Page[BloodDonation]) -> Page[DonationStatus]:
+        return Page([statuses[d.id] for d in found.items], found.page, found.size, found.total)
+
+    return LabOverview(waiting=of(waiting), discrepancies=of(discrepant))

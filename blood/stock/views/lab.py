@@ -8,6 +8,7 @@ from flask_login import login_required
 
 from blood import db, isbt128
 from blood.accounts.auth import require_actor
+from blood.pagination import PageRequest
 from blood.stock import schemas
 from blood.stock import service as stock
 from blood.stock.views import bp
@@ -141,7 +142,14 @@ def lab():
                     "info",
                 )
             return redirect(url_for("stock.lab"))
-    overview = stock.lab_overview(session=session, actor=actor)
+    overview = stock.lab_overview(
+        session=session,
+        actor=actor,
+        page=PageRequest.from_args(request.args),
+        discrepancies_page=PageRequest.from_args(
+            {"page": request.args.get("discrepancies_page", "1")}
+        ),
+    )
     return (
         render_template(
             "stock/lab.html",
