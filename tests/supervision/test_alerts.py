@@ -152,6 +152,9 @@ def test_a_life_threatening_reaction_alerts_at_once_without_a_computation(
     assert alert.severity == "orange" and alert.status == "open"
     assert alert.id in [a["id"] for a in client.get(URL, headers=headers("ZJ")).json]
     assert alert.id not in [a["id"] for a in client.get(URL, headers=headers("WZ")).json]
+    message = client.get(f"{URL}/{alert.id}", headers=headers("ZJ")).json["message"]
+    assert message.startswith("Adverse reaction reported by H-HZ organisation: ")
+    assert "+00:00" not in message  # the onset reads as a local time, not a stored stamp
 
 
 def test_the_cli_evaluates_the_alerts(runner, session, in_stock, minimum_o_negative):

@@ -5,9 +5,10 @@ minimum of 10."), in the reader's language."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from flask_babel import get_locale, ngettext
+from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -125,6 +126,16 @@ def _units(n: int) -> str:
     return ngettext("%(num)d unit", "%(num)d units", n)
 
 
+def _when(stamp: str | None) -> str:
+    """A stored ISO time as the reader reads times (their time zone, their language)."""
+    if not stamp:
+        return ""
+    try:
+        return format_datetime(datetime.fromisoformat(stamp), "short")
+    except ValueError:
+        return stamp
+
+
 def alert_message(alert: Alert, org: Organisation | None) -> str:
     """The alert as one sentence, from its rule and the facts it was raised with."""
     f = dict(alert.facts or {})
@@ -159,7 +170,7 @@ def alert_message(alert: Alert, org: Organisation | None) -> str:
             organisation=where,
             category=str(CATEGORY_LABELS.get(f.get("category"), f.get("category"))),
             severity=str(SEVERITY_LABELS.get(f.get("severity"), f.get("severity"))),
-            onset=f.get("onset", ""),
+            onset=_when(f.get("onset")),
         )
     if rule == "reactive_rate":
         return _(
