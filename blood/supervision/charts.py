@@ -68,9 +68,11 @@ def _options(**extra) -> dict:
 
 
 def bucket_label(period: P.Period, grain: str) -> str:
-    """A bucket on the x axis: 03-05, 2026-W10, 2026-03, 2026-Q1, 2026."""
+    """A bucket on the x axis: 03-05, W10, 2026-03, 2026-Q1, 2026."""
     if grain == P.DAY:
         return f"{period.start:%m-%d}"
+    if grain == P.WEEK:
+        return f"W{period.start.isocalendar()[1]:02d}"
     return P.OF_KIND[grain](period.start).label
 
 
@@ -82,6 +84,7 @@ def _clean(root: ET.Element, title: str) -> Markup:
             if _local(child.tag) in ("script", "style"):
                 parent.remove(child)
     for element in root.iter():
+        element.attrib.pop("style", None)  # an inline style attribute is refused too
         if element is not root:
             element.attrib.pop("id", None)
     root.attrib.pop("id", None)

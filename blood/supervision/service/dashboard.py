@@ -160,13 +160,13 @@ def jurisdiction_overview(
     child_of = _child_of(org, members)
     sums: dict[int | None, dict[str, list]] = defaultdict(lambda: defaultdict(_zero))
     for org_id, code, n, d, days in per_org:
-        for bucket in (None, child_of.get(org_id)):
+        for bucket in {None, child_of.get(org_id)}:  # once, for the organisation itself
             row = sums[bucket][code]
             row[0] += n or 0.0
             row[1] = None if d is None and row[1] is None else (row[1] or 0.0) + (d or 0.0)
             row[2] = max(row[2], days)
     for org_id, code, n, d in on_last:
-        for bucket in (None, child_of.get(org_id)):
+        for bucket in {None, child_of.get(org_id)}:  # once, for the organisation itself
             row = sums[bucket][code]
             row[3] += n or 0.0
             row[4] = None if d is None and row[4] is None else (row[4] or 0.0) + (d or 0.0)

@@ -71,7 +71,8 @@ def number(value: float | None, decimals: int = 1) -> Cell:
     if value is None:
         return Cell("—", "")
     shown = format_decimal(value, format="#,##0" + ("." + "#" * decimals if decimals else ""))
-    return Cell(shown, value)
+    raw = f"{value:.{decimals}f}"
+    return Cell(shown, raw.rstrip("0").rstrip(".") if "." in raw else raw)
 
 
 def org_name(org) -> str:
@@ -199,7 +200,7 @@ def stock_table(page, args: dict) -> Table:
         if c.component not in components:
             components.append(c.component)
     totals = {(c.component, c.group): c for c in board.totals}
-    for component in components:
+    for component in components if len(board.holders) > 1 else ():
         table.rows.append(
             [
                 Cell(_("All of %(name)s", name=org_name(board.organisation)), css="total"),
