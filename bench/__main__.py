@@ -282,6 +282,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    from bench import http
+    from bench import http, supervision
 
     http.main()
+    supervision.main()
