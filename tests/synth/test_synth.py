@@ -41,6 +41,10 @@ def _counts(session) -> dict[str, int]:
     }
 
 
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 def _within(measured: float, expected: float, n: int, *, sigmas: float = 4.0) -> bool:
     """Within `sigmas` binomial standard deviations of the expected share (n trials)."""
     return abs(measured - expected) <= sigmas * math.sqrt(expected * (1 - expected) / n)
@@ -79,6 +83,7 @@ def test_rates_are_the_configured_ones(app, session):
             "marker_reactive.hbsag=0.05",
             "repeat_donor_marker_factor=1",
             "whole_blood_screen_fail=0.2",
+            "discard_at_hospital.red_cells=0.1",
         ],
     )
     _generate(app, session, rates=rates)
@@ -112,6 +117,19 @@ def test_rates_are_the_configured_ones(app, session):
     donating = session.exec(select(sa.func.count(sa.distinct(BloodDonation.donor_id)))).one()
     visits = deferred + donating
     assert _within(deferred / visits, 0.2, visits)
+    # Hospital wastage: red cells received (a week before the end, so their story is told)
+    # and then discarded at the hospital.
+    moves = session.exec(
+        select(UnitMovement.unit_id, UnitMovement.action, UnitMovement.at)
+        .where(UnitMovement.component == "red_cells")
+        .order_by(UnitMovement.unit_id, UnitMovement.at, UnitMovement.id)
+    ).all()
+    received = discarded = 0
+    for (unit, action, at), following in zip(moves, [*moves[1:], (None, None, None)], strict=True):
+        if action == "receive" and _utc(at) < END - timedelta(days=7):
+            received += 1
+            discarded += following[0] == unit and following[1] == "discard"
+    assert _within(discarded / received, 0.1, received)
     # Adverse reactions per transfusion (the few recorded after the end are not yet there).
     transfusions = session.exec(select(sa.func.count()).select_from(Transfusion)).one()
     reactions = session.exec(select(sa.func.count()).select_from(AdverseReaction)).one()
