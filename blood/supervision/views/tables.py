@@ -108,7 +108,7 @@ def figures_table(page) -> Table:
         [
             _("Indicator"),
             _("Figure"),
-            _("Unit"),
+            _("Unit of measure"),
             _("Counted"),
             _("Divided by"),
             _("Days with data"),
