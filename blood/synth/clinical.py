@@ -74,6 +74,7 @@ class Clinic:
         self.serials: dict[int, int] = {}
         self.staff: dict[tuple[int, str], tuple[str, str]] = {}
         self.transfusions = 0
+        self._outcome_at: datetime | None = None  # when the last outcome was recorded
 
     def schedule(self, unit: UnitRef, hospital: Hospital, given: Transfused) -> None:
         self.sequence += 1
