@@ -30,15 +30,14 @@ from blood.supervision.service.dashboard import (
     ChildFigures,
     IndicatorReport,
     Overview,
-    ReportStatus,
     Series,
     indicator_report,
     jurisdiction_overview,
     period_for,
-    reporting_status,
     trend,
 )
 from blood.supervision.service.evaluate import EvaluationResult, evaluate_alerts
+from blood.supervision.service.reporting import ReportStatus, reporting_status
 from blood.supervision.service.stock_board import StockBoard, stock_board
 
 __all__ = [

@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from blood import settings
 from blood.accounts.models import Organisation
 from blood.accounts.roles import OrgKind
 from blood.accounts.scoping import Actor
@@ -23,7 +22,6 @@ from blood.errors import ValidationFailed
 from blood.supervision import periods as P
 from blood.supervision.indicators import INDICATORS, Indicator, project, projection
 from blood.supervision.models import IndicatorFact
-from blood.supervision.service.activity import last_reports
 from blood.supervision.service.common import local_date, reading_organisation
 from blood.supervision.service.rollup import Figure, figures, last_days, resolve
 
@@ -354,53 +352,6 @@ def _point(indicator: Indicator, bucket: P.Period, by_day) -> Point:
     last_n, last_d = by_day[days[-1]][0], by_day[days[-1]][1]
     average = indicator.value(n, d) if indicator.is_rate else round(n / len(days), 1)
     return Point(bucket, last_n, last_d, indicator.value(last_n, last_d), average, values)
-
-
-# --- who has reported -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReportStatus:
-    organisation: Organisation
-    last_record_at: datetime | None
-    silent: bool  # a hospital or station with nothing for the silence window
-
-
-SILENCE_KINDS = (OrgKind.PLASMA_STATION, OrgKind.HOSPITAL)
-
-
-def reporting_status(
-    *, session: Session, actor: Actor, organisation_code: str | None = None
-) -> list[ReportStatus]:
-    """Every station, blood centre, hospital and manufacturer in scope with its last report,
-    silent ones first. Two statements."""
-    org = reading_organisation(session, actor, organisation_code)
-    reporting = [OrgKind.PLASMA_STATION, OrgKind.BLOOD_CENTRE, OrgKind.HOSPITAL]
-    orgs = list(
-        session.exec(
-            select(Organisation)
-            .where(
-                Organisation.path.startswith(org.path, autoescape=True),
-                Organisation.kind.in_([*reporting, OrgKind.MANUFACTURER]),
-                Organisation.active,
-            )
-            .order_by(Organisation.code)
-        ).all()
-    )
-    last = last_reports(session, [o.id for o in orgs])
-    hours = settings.of(session).supervision_silent_hours
-    now = utcnow()
-    found = [
-        ReportStatus(o, last.get(o.id), is_silent(o, last.get(o.id), now, hours)) for o in orgs
-    ]
-    return sorted(found, key=lambda s: (not s.silent, s.organisation.code))
-
-
-def is_silent(org: Organisation, last: datetime | None, now: datetime, hours: int) -> bool:
-    if org.kind not in SILENCE_KINDS:
-        return False
-    since = last or org.created_at
-    return (now - since).total_seconds() >= hours * 3600
 
 
 def indicator_of(code: str) -> Indicator:

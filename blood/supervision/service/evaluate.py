@@ -34,8 +34,8 @@ from blood.supervision.models import Alert, IndicatorFact
 from blood.supervision.service.activity import last_reports, record_activity
 from blood.supervision.service.alerts import Condition, clear, raise_condition
 from blood.supervision.service.common import COMPUTED_KINDS, local_date
-from blood.supervision.service.dashboard import is_silent
 from blood.supervision.service.facts_plasma import refused_groups
+from blood.supervision.service.reporting import is_silent
 from blood.supervision.service.stock_board import cell, minimums_of
 
 
