@@ -307,3 +307,28 @@ def test_one_hospitals_page_counts_its_own_figures_once(client, province):
     assert figure["Units on hand"] == "3"
     city = {r[0]: r[1] for r in _csv(client.get("/supervision/export/figures.csv?org=HZ"))[1:]}
     assert city["Transfusions"] == "2"
+
+
+def test_a_station_that_sent_nothing_for_48_hours_shows_as_silent(
+    client, app, session, world, transfuse, compute
+):
+    from datetime import timedelta
+
+    from blood.db import utcnow
+
+    station = world.org("S-WZ")
+    station.created_at = utcnow() - timedelta(days=3)
+    session.add(station)
+    session.commit()
+    transfuse("H-HZ", 1)
+    compute()
+    login(client, "p.inspector")
+    rows = _csv(client.get("/supervision/export/reporting.csv?org=ZJ&period=today"))
+    status = {row[0]: row[3] for row in rows[1:]}
+    assert status["S-WZ organisation"] == "Silent"
+    assert status["H-HZ organisation"] == "Reporting"
+    assert rows[1][0] == "S-WZ organisation"  # the silent ones first
+    city = app.test_client()
+    login(city, "hz.inspector")
+    hz = _csv(city.get("/supervision/export/reporting.csv?org=HZ&period=today"))
+    assert "S-WZ organisation" not in {row[0] for row in hz}

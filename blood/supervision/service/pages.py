@@ -17,6 +17,7 @@ from blood.supervision import periods as P
 from blood.supervision.service.alerts import OpenAlerts, open_alerts
 from blood.supervision.service.common import reading_organisation
 from blood.supervision.service.dashboard import Overview, Series, jurisdiction_overview, trend
+from blood.supervision.service.reporting import ReportStatus, reporting_status
 from blood.supervision.service.stock_board import StockBoard, stock_board
 
 # The series the dashboard draws, when the jurisdiction has organisations they apply to:
@@ -44,6 +45,7 @@ class Dashboard:
     trend_period: P.Period
     grain: str
     trends: list[Series]
+    reporting: list[ReportStatus]  # who has reported lately, silent ones first
 
 
 def grain_for(period: P.Period) -> str:
@@ -125,4 +127,5 @@ def dashboard(
         trend_period=drawn,
         grain=grain,
         trends=trends,
+        reporting=reporting_status(session=session, actor=actor, organisation_code=org.code),
     )

@@ -91,6 +91,7 @@ def dashboard():
             figures=T.figures_table(page),
             children=T.children_table(page, args),
             stock=T.stock_table(page, args),
+            reporting=T.reporting_table(page),
             alerts=T.alerts_table(page.alerts.page.items, title=_("Open alerts")),
             trends=[
                 (T.trend_table(s), charts.series_chart(s, loc, no_data=_("No data")))
@@ -120,6 +121,7 @@ def export(table: str):
         "figures": lambda: T.figures_table(page),
         "children": lambda: T.children_table(page, {"period": page.period.label}),
         "stock": lambda: T.stock_export(page),
+        "reporting": lambda: T.reporting_table(page),
     }
     for series in page.trends:
         built[f"trend-{series.indicator.code}"] = lambda s=series: T.trend_table(s)

@@ -284,6 +284,26 @@ def alerts_table(views: Iterable, key: str = "alerts", title: str | None = None)
     return table
 
 
+def reporting_table(page) -> Table:
+    """Each station, blood centre, hospital and manufacturer with its last record; the
+    silent ones (nothing for the silence window) first."""
+    table = Table(
+        "reporting",
+        _("Last reports"),
+        [_("Organisation"), _("Kind"), _("Last record"), _("Reporting")],
+    )
+    for status in page.reporting:
+        table.rows.append(
+            [
+                Cell(org_name(status.organisation)),
+                Cell(kind_word(status.organisation)),
+                when(status.last_record_at),
+                Cell(_("Silent"), css="silent") if status.silent else Cell(_("Reporting")),
+            ]
+        )
+    return table
+
+
 def trend_table(series) -> Table:
     loc = locale()
     i = series.indicator
