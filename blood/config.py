@@ -74,6 +74,19 @@ class Defaults:
     # How long an Idempotency-Key is remembered (a retry comes within minutes or hours).
     IDEMPOTENCY_KEY_RETENTION_DAYS = 30
 
+    # The scheduler process (`flask --app app blood scheduler`, blood.supervision.scheduler),
+    # read when it starts. Intervals in seconds; local times "HH:MM" in each authority's zone.
+    SCHEDULER_INDICATORS_SECONDS = 15 * 60  # today's indicators, then alert evaluation
+    SCHEDULER_EXPIRY_SECONDS = 15 * 60  # expiry sweep
+    SCHEDULER_DELIVERY_SECONDS = 60  # outbox delivery
+    SCHEDULER_CALENDAR_SECONDS = 60  # how often daily/weekly/monthly work is checked for
+    SCHEDULER_FINAL_RUN_AT = "00:10"  # yesterday's final indicators, after local midnight
+    SCHEDULER_SUMMARY_AT = "06:00"  # daily, weekly (Monday), monthly (1st) summaries
+    SCHEDULER_MISFIRE_GRACE_SECONDS = 300
+    SCHEDULER_LOCK_RETRY_SECONDS = 5  # a standby tries to take the lead this often
+    SCHEDULER_LOCK_CHECK_SECONDS = 5  # the leader checks it still holds the lock this often
+    SCHEDULER_WORKERS = 4  # jobs run at the same time (each job at most once)
+
     # Header carrying a caller-chosen request id (echoed back, recorded in the audit log).
     REQUEST_ID_HEADER = "X-Request-ID"
 
