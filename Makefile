@@ -19,13 +19,14 @@ install: $(STAMP)
 compile-translations: $(STAMP)
 	$(BIN)/pybabel -q compile -d blood/translations
 
-## Serve on http://127.0.0.1:$(PORT) with the embedded SQLite database and demo data.
+## Serve on http://127.0.0.1:$(PORT) with the embedded SQLite database and demo data, and run
+## the scheduler beside it (the Procfile's two processes, under honcho).
 run: compile-translations
 	$(BIN)/python -m blood.instance_setup
 	BLOOD_ENV=$${BLOOD_ENV:-development} $(BIN)/flask --app app db upgrade
 	BLOOD_ENV=$${BLOOD_ENV:-development} $(BIN)/flask --app app blood demo --if-empty
-	BLOOD_ENV=$${BLOOD_ENV:-development} exec $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) \
-		--workers $(WORKERS) --access-logfile - app:app
+	BLOOD_ENV=$${BLOOD_ENV:-development} PATH="$(abspath $(BIN)):$$PATH" PORT=$(PORT) \
+		WORKERS=$(WORKERS) exec $(BIN)/honcho start --no-colour -f Procfile -p $(PORT)
 
 ## Debian's Chromium for the browser tests (never a browser download).
 CHROMIUM := /usr/bin/chromium
