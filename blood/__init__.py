@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from blood.stock.api import blp as stock_api
     from blood.stock.views import bp as stock_views
     from blood.supervision.api import blp as supervision_api
+    from blood.supervision.api_inbound import blp as supervision_inbound_api
     from blood.supervision.subscribers import subscribe_all as subscribe_supervision
     from blood.supervision.views import bp as supervision_views
 
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
         stock_api,
         clinical_api,
         supervision_api,
+        supervision_inbound_api,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     subscribe_supervision()
@@ -163,6 +165,8 @@ def _register_request_hooks(app: Flask) -> None:
         # call with neither is unauthenticated (401 with WWW-Authenticate), not a stale form.
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
             return
+        if request.path in idempotency.SIGNED_PATHS:
+            return  # authenticated by its signature (blood.supervision.api_inbound)
         if request.path.startswith("/api/"):
             if bearer_token() is not None:
                 return

@@ -301,6 +301,7 @@ def demo(if_empty: bool):
 def register_cli(app: Flask) -> None:
     # These modules add their commands to `blood` when imported.
     from blood.supervision import cli as _supervision_commands  # noqa: F401
+    from blood.supervision import cli_push as _push_commands  # noqa: F401
     from blood.supervision.scheduler import cli as _scheduler_command  # noqa: F401
     from blood.synth import cli as _synth_commands  # noqa: F401
 

@@ -27,6 +27,9 @@ from blood.errors import Conflict, ValidationFailed
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# API paths that authenticate by a request signature, not a token or a session, and
+# deduplicate by this header themselves (the supervision inbound endpoint adds its own).
+SIGNED_PATHS: set[str] = set()
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -57,7 +60,10 @@ def _fingerprint() -> str:
 
 def _applies() -> bool:
     return (
-        request.method == "POST" and request.path.startswith("/api/") and HEADER in request.headers
+        request.method == "POST"
+        and request.path.startswith("/api/")
+        and HEADER in request.headers
+        and request.path not in SIGNED_PATHS
     )
 
 

@@ -145,6 +145,16 @@ class Settings:
         default_factory=lambda: MappingProxyType(DEFAULT_WASTAGE_PERCENT)
     )
     alert_wastage_min_units: int = 20
+    # Pushes of summaries (blood.supervision.service.delivery): the first retry after about
+    # this many seconds, doubling (with jitter) up to the ceiling; dead after this many
+    # attempts. A delivery claimed longer ago than the lease (its sender died) is sent again
+    # (the receiver deduplicates by its Idempotency-Key). The timeout of one HTTP call
+    # (connecting, and each wait for the answer's bytes); the lease must be longer.
+    push_backoff_base_seconds: float = 60
+    push_backoff_max_seconds: float = 6 * 3600
+    push_max_attempts: int = 8
+    push_lease_seconds: float = 300
+    push_timeout_seconds: float = 20
 
     def __post_init__(self) -> None:
         if self.plasma_quarantine_days < 1:
@@ -286,6 +296,11 @@ _SUPERVISION_FIGURES = {
     "alert_refused_window_days": int,
     "alert_wastage_window_days": int,
     "alert_wastage_min_units": int,
+    "push_backoff_base_seconds": float,
+    "push_backoff_max_seconds": float,
+    "push_max_attempts": int,
+    "push_lease_seconds": float,
+    "push_timeout_seconds": float,
 }
 
 

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -66,6 +67,7 @@ class PushTarget(SQLModel, table=True):
         sa.CheckConstraint(_among("format", PUSH_FORMATS), name="ck_supervision_target_format"),
         sa.UniqueConstraint("authority_id", "name", name="uq_supervision_target_name"),
     )
+    __audit_redact__: ClassVar[set[str]] = {"secret_ciphertext"}
 
     id: int | None = Field(default=None, primary_key=True)
     authority_id: int = Field(foreign_key="organisation.id", index=True)
@@ -135,6 +137,7 @@ class InboundSource(SQLModel, table=True):
     the remote jurisdiction ``organisation_id`` (an authority in this instance's tree)."""
 
     __tablename__ = "supervision_inbound_source"
+    __audit_redact__: ClassVar[set[str]] = {"secret_ciphertext"}
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)  # the sender's name, in X-Blood-Sender
