@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, g, request, url_for
 from flask_babel import get_locale
@@ -18,6 +20,7 @@ class NavItem:
     label: object
     kinds: frozenset[OrgKind] | None = None  # None: every kind
     roles: frozenset[Role] | None = None  # None: every role
+    visible: Callable[[Any], bool] | None = None  # a feature's own test of the actor
 
 
 _STATION = frozenset({OrgKind.PLASMA_STATION})
@@ -91,6 +94,8 @@ def nav_for(actor) -> list[dict]:
         if item.kinds is not None and actor.organisation_kind not in item.kinds:
             continue
         if item.roles is not None and not actor.has_role(*item.roles):
+            continue
+        if item.visible is not None and not item.visible(actor):
             continue
         items.append(
             {

@@ -10,7 +10,7 @@ from marshmallow import fields
 from blood.inputs import InputSchema, code
 from blood.supervision.alert_rules import RULES, SEVERITIES
 from blood.supervision.indicators import DIMENSIONS, INDICATORS
-from blood.supervision.models import STATUSES
+from blood.supervision.models import JOB_OUTCOMES, STATUSES
 from blood.supervision.periods import GRAINS
 from blood.validation_messages import at_most_chars, items, length, one_of
 
@@ -63,6 +63,13 @@ class AlertCommentIn(InputSchema):
 
 class AlertCloseIn(InputSchema):
     comment = fields.String(required=True, validate=[length(1, 1000), at_most_chars(1000)])
+
+
+class JobRunQuery(InputSchema):
+    """The filters of the scheduler's job-run list."""
+
+    job = fields.String(validate=length(1, 40))
+    outcome = fields.String(validate=one_of(JOB_OUTCOMES))
 
 
 # --- output -----------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ def indicators_today(session: Session, now: datetime) -> Outcome:
     from blood.supervision.service import compute_indicators
 
     result = compute_indicators(session=session, actor=SYSTEM, now=now)
-    return Outcome(rows=result.facts, detail=f"{result.days} organisation-days")
+    return Outcome(rows=result.facts, counts={"organisation_days": result.days})
 
 
 def alerts(session: Session, now: datetime) -> Outcome:
@@ -94,7 +94,12 @@ def alerts(session: Session, now: datetime) -> Outcome:
     r = evaluate_alerts(session=session, actor=SYSTEM, now=now)
     return Outcome(
         rows=r.opened + r.updated + r.cleared,
-        detail=f"{r.opened} opened, {r.updated} changed, {r.cleared} cleared, {r.active} active",
+        counts={
+            "opened": r.opened,
+            "changed": r.updated,
+            "cleared": r.cleared,
+            "active": r.active,
+        },
     )
 
 
@@ -103,7 +108,7 @@ def indicators_final(day: date) -> Callable[[Session, datetime], Outcome]:
         from blood.supervision.service import compute_indicators
 
         result = compute_indicators(session=session, actor=SYSTEM, day=day, now=now)
-        return Outcome(rows=result.facts, detail=f"{day}: {result.days} organisation-days")
+        return Outcome(rows=result.facts, counts={"organisation_days": result.days})
 
     return work
 
@@ -119,7 +124,7 @@ def prune_idempotency(days: int) -> Callable[[Session, datetime], Outcome]:
         from blood import idempotency
 
         count = idempotency.prune(session, older_than=timedelta(days=days))
-        return Outcome(rows=count, detail=f"older than {days} days")
+        return Outcome(rows=count, counts={"retention_days": days})
 
     return work
 
@@ -144,8 +149,8 @@ def deliveries(session: Session, now: datetime) -> Outcome:
         for k, v in vars(result).items()
         if isinstance(v, int) and not isinstance(v, bool) and not k.startswith("_")
     }
-    rows = counts.get("attempted", sum(counts.values()))
-    return Outcome(rows=rows, detail=", ".join(f"{v} {k}" for k, v in counts.items()) or None)
+    rows = counts.get("attempted", counts.get("claimed", sum(counts.values())))
+    return Outcome(rows=rows, counts=counts)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import os
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import Flask
@@ -33,12 +33,17 @@ def this_host() -> str:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a job's work reports: rows touched and a detail; ``skipped`` when there was
-    nothing it could do (a part of the system not installed)."""
+    """What a job's work reports: rows touched and named counts (recorded as the run's
+    detail, ``opened=1 cleared=2``, which the page words in the reader's language);
+    ``skipped`` when there was nothing it could do."""
 
     rows: int = 0
-    detail: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
     skipped: bool = False
+
+    @property
+    def detail(self) -> str | None:
+        return runs.counts_detail(self.counts)
 
 
 Work = Callable[[Session, datetime], "int | Outcome"]

@@ -18,8 +18,9 @@ one else (``may_see_job_runs``: the menu that shows the page and the page ask th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
@@ -49,6 +50,20 @@ OUTCOME_WORDS = {
     "failed": _l("Failed"),
     "skipped": _l("Skipped"),
 }
+# The named counts a run records (``opened=1 cleared=2``), as an administrator reads them.
+COUNT_WORDS = {
+    "organisation_days": _l("organisation-days: %(n)s"),
+    "opened": _l("opened: %(n)s"),
+    "changed": _l("changed severity: %(n)s"),
+    "cleared": _l("cleared: %(n)s"),
+    "active": _l("active: %(n)s"),
+    "retention_days": _l("kept for %(n)s days"),
+    "claimed": _l("taken from the outbox: %(n)s"),
+    "delivered": _l("delivered: %(n)s"),
+    "retrying": _l("to retry: %(n)s"),
+    "dead": _l("dead letters: %(n)s"),
+}
+_COUNT = re.compile(r"^(\w+)=(-?\d+)$")
 DETAIL_MAX = 2000
 INTERRUPTED = "interrupted: the scheduler running it stopped"
 
@@ -139,6 +154,27 @@ def close_interrupted_runs(*, session: Session, actor: Actor, now: datetime | No
     return len(left)
 
 
+def counts_detail(counts: dict[str, int]) -> str | None:
+    """Named counts as a run's detail: ``opened=1 cleared=2``."""
+    return " ".join(f"{k}={int(v)}" for k, v in counts.items()) or None
+
+
+def detail_words(detail: str | None) -> str:
+    """A run's detail for the page: named counts in the reader's language, an error as it
+    was recorded."""
+    if not detail:
+        return ""
+    parts = [_COUNT.match(token) for token in detail.split()]
+    if not all(parts):
+        return detail
+    words = []
+    for match in parts:
+        name, value = match.group(1), match.group(2)
+        word = COUNT_WORDS.get(name)
+        words.append(str(word) % {"n": value} if word is not None else f"{name}: {value}")
+    return " · ".join(words)
+
+
 def error_detail(error: BaseException) -> str:
     """A failure's error, as the run records it."""
     text = str(error).strip()
@@ -176,6 +212,30 @@ class JobRunView:
         return outcome_word(self.run.outcome)
 
     @property
+    def detail(self) -> str:
+        return detail_words(self.run.detail)
+
+    @property
+    def period(self) -> str:
+        """The period a run covered, without its code: ``2026-12-03 (Asia/Shanghai)``; an
+        interval's slot reads as its start (see ``slot_start``)."""
+        key = self.run.period_key or ""
+        if "|" in key:
+            label, zone = key.split("|", 1)
+            return f"{label} ({zone})"
+        return "" if self.slot_start is not None else key
+
+    @property
+    def slot_start(self) -> datetime | None:
+        key = self.run.period_key or ""
+        if not key.endswith("Z"):
+            return None
+        try:
+            return datetime.strptime(key, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+
+    @property
     def seconds(self) -> float | None:
         if self.run.finished_at is None:
             return None
@@ -204,4 +264,3 @@ def list_job_runs(
     statement = statement.order_by(JobRun.started_at.desc(), JobRun.id.desc())
     found = fetch_page(session, statement, page)
     return Page([JobRunView(r) for r in found.items], found.page, found.size, found.total)
-
