@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import marshmallow as ma
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from werkzeug.routing import IntegerConverter
@@ -143,6 +143,15 @@ class InputSchema(ma.Schema):
         return None
 
 
+def blank_query_is_not_given(_converter, field, *, ret: dict, **_kwargs) -> dict:
+    """For the API document (an apispec parameter attribute function): an optional query
+    parameter read by an ``InputSchema`` may be sent empty (``?state=``), which means "not
+    given" as a blank form field does; the document says so (``allowEmptyValue``)."""
+    if ret.get("in") == "query" and not field.required and isinstance(field.parent, InputSchema):
+        return {"allowEmptyValue": True}
+    return {}
+
+
 def _clean_list(values: list) -> tuple[list, dict[int, list[str]]]:
     cleaned, problems = [], {}
     for index, value in enumerate(values):
@@ -265,7 +274,32 @@ def install_converters(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
 
 
+# Where ``BloodApi`` leaves, per app, the query parameters each API operation documents:
+# a function of (Flask rule, method) giving their names (None: not an API operation).
+QUERY_PARAMETERS = "blood.query_parameters"
+MAX_NAMED_UNKNOWN = 10
+
+
+def _guard_query() -> None:
+    """An API operation takes only the query parameters its document lists: a mistyped
+    filter (``?stae=issued``) is refused, not ignored (which would answer every unit).
+    flask-smorest's query parsing ignores unknown names, because the pagination parameters
+    and the operation's own are read by two schemas."""
+    documented = current_app.extensions.get(QUERY_PARAMETERS)
+    if documented is None or request.url_rule is None or not request.args:
+        return
+    allowed = documented(request.url_rule.rule, request.method)
+    if allowed is None:
+        return
+    unknown = sorted(set(request.args) - allowed)[:MAX_NAMED_UNKNOWN]
+    if unknown:
+        message = str(_l("Unknown field."))
+        raise ValidationFailed({name[:64]: [message] for name in unknown}, location="query")
+
+
 def guard_request() -> None:
-    """Refuse what can never be stored, wherever it is in the request."""
+    """Refuse what can never be stored, wherever it is in the request, and query parameters
+    an API operation does not take."""
     _guard_text()
     _guard_json()
+    _guard_query()

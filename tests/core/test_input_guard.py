@@ -224,3 +224,31 @@ def test_a_users_display_name_is_stored_in_one_normal_form(client, session, worl
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     user = session.exec(select(User).where(User.username == "sca.newclerk")).one()
     assert user.display_name == "Ren\u00e9e Li"
+
+
+def test_an_empty_optional_query_parameter_is_not_given_as_the_document_says(client, his):
+    spec = client.get("/api/v1/openapi.json").json
+    [state] = [
+        p for p in spec["paths"]["/api/v1/units"]["get"]["parameters"] if p["name"] == "state"
+    ]
+    assert state["allowEmptyValue"] is True
+    assert (
+        client.get("/api/v1/units?state=", headers=his).json
+        == client.get("/api/v1/units", headers=his).json
+    )
+    refused = client.get("/api/v1/units?state=nonsense", headers=his)
+    assert refused.status_code == 422 and "state" in refused.json["errors"]["query"]
+
+
+@pytest.mark.parametrize("query", ["stae=issued", "state=issued&cache=1", "page=1&x=1"])
+def test_a_query_parameter_the_operation_does_not_take_is_refused(client, his, query):
+    response = client.get(f"/api/v1/units?{query}", headers=his)
+    assert response.status_code == 422
+    assert response.json["error"] == "validation_failed"
+    unknown = {name for name in (p.split("=")[0] for p in query.split("&"))} - {"state", "page"}
+    assert set(response.json["errors"]["query"]) == unknown
+
+
+def test_the_documented_query_parameters_are_taken(client, his):
+    answer = client.get("/api/v1/units?state=received&page=1&page_size=5", headers=his)
+    assert answer.status_code == 200

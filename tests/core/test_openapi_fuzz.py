@@ -2,8 +2,13 @@
 operation inputs generated from the document, with a token of each organisation kind, and
 checks every answer against it — no 5xx, and every status, header and body as documented.
 
-Bounded so the suite stays fast: a few examples per operation, derandomised (the same inputs
-every run, so a failure reproduces)."""
+Both generation modes run (``schemathesis.toml``: ``[generation] mode = "all"``): positive
+data (what the document allows, answered as documented) and negative data (what it forbids:
+wrong types, values out of range, missing or unknown fields, each refused with a 4xx in the
+one error shape, never a 5xx).
+
+Bounded so the suite stays fast: a few examples per operation and mode, derandomised (the
+same inputs every run, so a failure reproduces)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation import GenerationMode
 
 CONFIG = Path(__file__).resolve().parents[2] / "schemathesis.toml"
 
@@ -23,13 +30,14 @@ ORGANISATION_KINDS = {
     "manufacturer": "MF",
     "authority": "HZ",
 }
-EXAMPLES_PER_OPERATION = 8
+# Per operation and generation mode.
+EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 4}
 
 
-def _exercise(operation, headers) -> None:
-    @given(case=operation.as_strategy())
+def _exercise(operation, headers, mode: GenerationMode) -> None:
+    @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
-        max_examples=EXAMPLES_PER_OPERATION,
+        max_examples=EXAMPLES[mode],
         deadline=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),
@@ -50,9 +58,12 @@ def test_every_operation_answers_as_documented(app, api_headers, kind):
     failures = {}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 10  # the document lists the API, not nothing
+    modes = schema.config.generation_for(operation=operations[0]).modes
+    assert set(modes) == set(GenerationMode)  # schemathesis.toml asks for both
     for operation in operations:
-        try:
-            _exercise(operation, headers)
-        except Exception as failure:  # every operation's failure, not just the first
-            failures[operation.label] = str(failure)[:2000]
+        for mode in modes:
+            try:
+                _exercise(operation, headers, mode)
+            except (Exception, FailureGroup) as failure:  # every failure, not just the first
+                failures[f"{operation.label} ({mode.value})"] = str(failure)[:2000]
     assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
