@@ -35,6 +35,7 @@ from sqlmodel import Session, select
 from blood import settings
 from blood.accounts.models import Organisation
 from blood.accounts.scoping import Actor
+from blood.db import utcnow
 from blood.errors import Forbidden
 from blood.supervision.formats import Outcome, Outgoing, dhis2, native
 from blood.supervision.models import (
@@ -47,6 +48,7 @@ from blood.supervision.models import (
     PushTarget,
     Summary,
 )
+from blood.supervision.service import sealed
 
 log = logging.getLogger(__name__)
 USER_AGENT = "blood-supervision/1"
@@ -152,7 +154,7 @@ def _claim(session: Session, delivery_id: int, now: datetime, lease: timedelta):
     authority = session.get(Organisation, summary.authority_id)
     try:
         prepared: _Prepared | Outcome = _Prepared(
-            prepare(session, target, authority, summary.document, summary.uid, now),
+            prepare(session, target, authority, summary.document, summary.uid, utcnow()),
             target.format,
         )
     except (dhis2.MappingError, ValueError) as mistake:
@@ -170,12 +172,9 @@ def prepare(
     key: str,
     now: datetime,
 ) -> Outgoing:
-    """The request of one delivery in the target's format."""
-    secret = (
-        settings.of(session).vault.decrypt(target.secret_ciphertext)
-        if target.secret_ciphertext
-        else ""
-    )
+    """The request of one delivery in the target's format, signed at `now` (the clock's
+    time: receivers compare it with theirs)."""
+    secret = sealed.unseal(session, target.secret_ciphertext)
     if target.format == DHIS2:
         return dhis2.build(
             url=target.url,

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from blood import audit, settings
+from blood import audit
 from blood.accounts.models import Organisation
 from blood.accounts.roles import OrgKind
 from blood.accounts.scoping import Actor
@@ -38,6 +38,7 @@ from blood.supervision.models import (
     InboundSummary,
     IndicatorFact,
 )
+from blood.supervision.service import sealed
 
 log = logging.getLogger(__name__)
 SUPPORTED_MAJOR = "1"
@@ -115,7 +116,7 @@ def add_source(
     source = InboundSource(
         name=name,
         organisation_id=org.id,
-        secret_ciphertext=settings.of(session).vault.encrypt(secret),
+        secret_ciphertext=sealed.seal(session, secret),
     )
     session.add(source)
     audit.record(session, actor, "supervision.inbound_source.add", source, organisation=org)
@@ -198,7 +199,7 @@ def _verified_source(session: Session, headers, body: bytes, now: datetime) -> I
     if source is None:
         log.warning("inbound push refused: unknown sender %r", sender[:100])
         raise Unauthorized(NOT_SIGNED)
-    secret = settings.of(session).vault.decrypt(source.secret_ciphertext)
+    secret = sealed.unseal(session, source.secret_ciphertext)
     try:
         native.verify(headers, body, secret, now)
     except native.SignatureError as refusal:

@@ -39,6 +39,7 @@ from blood.supervision.models import (
     PushTarget,
     Summary,
 )
+from blood.supervision.service import sealed
 from blood.supervision.service.delivery import send, sender_name
 from blood.supervision.service.summaries import SCHEMA_VERSION
 
@@ -195,7 +196,7 @@ def create_target(
         name=data.name.strip(),
         url=data.url.strip(),
         format=data.format,
-        secret_ciphertext=settings.of(session).vault.encrypt(data.secret or ""),
+        secret_ciphertext=sealed.seal(session, data.secret or ""),
         username=(data.username or "").strip() or None,
         summary_kinds=[k for k in SUMMARY_KINDS if k in data.summary_kinds],
         mapping=dict(data.mapping or {}),
@@ -231,7 +232,7 @@ def update_target(
     target.mapping = dict(data.mapping or {})
     changes_secret = bool(data.secret)
     if changes_secret:
-        target.secret_ciphertext = settings.of(session).vault.encrypt(data.secret)
+        target.secret_ciphertext = sealed.seal(session, data.secret)
     session.add(target)
     authority = session.get(Organisation, target.authority_id)
     changes = audit.diff(before, audit.snapshot(target))
@@ -308,11 +309,7 @@ def test_delivery(
     now = now or utcnow()
     target = get_target(session=session, actor=actor, target_id=target_id)
     authority = session.get(Organisation, target.authority_id)
-    secret = (
-        settings.of(session).vault.decrypt(target.secret_ciphertext)
-        if target.secret_ciphertext
-        else ""
-    )
+    secret = sealed.unseal(session, target.secret_ciphertext)
     figures = settings.of(session)
     if target.format == DHIS2:
         document: dict = {"dataValues": []}
