@@ -131,9 +131,10 @@ def test_a_job_of_a_period_done_is_not_run_again(app, session):
         calls.append(1)
         return 1
 
-    assert run_recorded(app, "indicators_final", work, period_key="2026-12-03|Asia/Shanghai")
-    assert run_recorded(app, "indicators_final", work, period_key="2026-12-03|Asia/Shanghai") is None
-    assert run_recorded(app, "indicators_final", work, period_key="2026-12-04|Asia/Shanghai")
+    day, next_day = "2026-12-03|Asia/Shanghai", "2026-12-04|Asia/Shanghai"
+    assert run_recorded(app, "indicators_final", work, period_key=day)
+    assert run_recorded(app, "indicators_final", work, period_key=day) is None
+    assert run_recorded(app, "indicators_final", work, period_key=next_day)
     assert len(calls) == 2
     assert [r.period_key for r in _runs(session, "indicators_final")] == [
         "2026-12-03|Asia/Shanghai",
