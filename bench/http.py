@@ -454,6 +454,65 @@ def _best_of(rounds: int, run) -> Result:
     return best
 
 
+# --- isolation: one organisation's bulk work and another's single writes ----------------------
+
+
+def _isolation(url, instance, base, data, full: Result, baseline: float, runs: dict) -> None:
+    """H-ZJU1's orders at half rate, without and with H-ZJPPH receiving dispatches of 200
+    units one after the other. The receipts go to a second gunicorn (same settings, same
+    database), so that the orders' workers are never busy with a receipt: what the two share
+    is PostgreSQL (its locks) and the machine's cores, which is what the goal is about —
+    writers in different organisations do not wait for each other. (Through the same two
+    sync workers, a receipt of ~2 s takes one of them, and the orders queue for the other.)"""
+    print(
+        "\n  isolation: H-ZJU1's orders at half rate while H-ZJPPH receives dispatches of "
+        f"{BULK_SIZE} units (through a second gunicorn on the same database):"
+    )
+    options = runs["POST /api/v1/orders"]
+    bulk_server, bulk_base = _serve(url, instance, *GUNICORN_ARGS)
+    try:
+        delay, _target = _half_delay(base, full, options)
+        quiet = _wrk(base, "orders, nothing else running", delay_ms=delay, **options)
+        stop = threading.Event()
+        received = []
+
+        def receive_in_bulk() -> None:
+            token = data["tokens"]["H-ZJPPH"]
+            for payload in data["bulk"]:
+                if stop.is_set():
+                    return
+                request = urllib.request.Request(
+                    f"{bulk_base}/api/v1/receipts",
+                    data=json.dumps(payload).encode(),
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "application/json",
+                    },
+                    method="POST",
+                )
+                started = time.perf_counter()
+                with urllib.request.urlopen(request, timeout=120) as answer:
+                    answer.read()
+                received.append(time.perf_counter() - started)
+
+        bulk = threading.Thread(target=receive_in_bulk)
+        bulk.start()
+        busy = _wrk(base, "orders, while 200-unit receipts run", delay_ms=delay, **options)
+        stop.set()
+        bulk.join()
+    finally:
+        os.killpg(bulk_server.pid, signal.SIGTERM)
+        bulk_server.wait(timeout=30)
+    print(quiet.line(baseline))
+    print(busy.line(baseline))
+    if received:
+        print(
+            f"    ({len(received)} receipts of {BULK_SIZE} units during the run, "
+            f"median {sorted(received)[len(received) // 2] * 1000:.0f} ms each; "
+            f"p99 ratio busy/quiet {busy.p99_ms / quiet.p99_ms:.2f})"
+        )
+
+
 # --- batch ingestion --------------------------------------------------------------------------
 
 
@@ -724,45 +783,7 @@ def main() -> int:
             half[label] = _wrk(base, f"{label} @ ~{target:.0f}/s", delay_ms=delay, **options)
             print(half[label].line(baseline))
 
-        print("\n  isolation: H-ZJU1's orders while H-ZJPPH receives dispatches of 200 units:")
-        options = dict(runs)["POST /api/v1/orders"]
-        delay, _target = _half_delay(base, results["POST /api/v1/orders"], options)
-        quiet = _wrk(base, "orders, nothing else running", delay_ms=delay, **options)
-        stop = threading.Event()
-        received = []
-
-        def receive_in_bulk() -> None:
-            token = data["tokens"]["H-ZJPPH"]
-            for payload in data["bulk"]:
-                if stop.is_set():
-                    return
-                request = urllib.request.Request(
-                    f"{base}/api/v1/receipts",
-                    data=json.dumps(payload).encode(),
-                    headers={
-                        "Authorization": f"Bearer {token}",
-                        "Content-Type": "application/json",
-                    },
-                    method="POST",
-                )
-                started = time.perf_counter()
-                with urllib.request.urlopen(request, timeout=120) as answer:
-                    answer.read()
-                received.append(time.perf_counter() - started)
-
-        bulk = threading.Thread(target=receive_in_bulk)
-        bulk.start()
-        busy = _wrk(base, "orders, while 200-unit receipts run", delay_ms=delay, **options)
-        stop.set()
-        bulk.join()
-        print(quiet.line(baseline))
-        print(busy.line(baseline))
-        if received:
-            print(
-                f"    ({len(received)} receipts of {BULK_SIZE} units during the run, "
-                f"median {sorted(received)[len(received) // 2] * 1000:.0f} ms each; "
-                f"p99 ratio busy/quiet {busy.p99_ms / quiet.p99_ms:.2f})"
-            )
+        _isolation(url, instance, base, data, results["POST /api/v1/orders"], baseline, dict(runs))
         _batch_ingestion(url, base, hospital, unused)
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
