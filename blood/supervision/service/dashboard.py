@@ -23,6 +23,7 @@ from blood.supervision import periods as P
 from blood.supervision.indicators import INDICATORS, Indicator, project, projection
 from blood.supervision.models import IndicatorFact
 from blood.supervision.service.common import local_date, reading_organisation
+from blood.supervision.service.inbound import jurisdiction_kinds, remote_kinds
 from blood.supervision.service.rollup import Figure, figures, last_days, resolve
 
 PERIOD_HELP = _l(
@@ -56,14 +57,8 @@ def _indicators(codes: Sequence[str] | None, kinds: set[str]) -> list[Indicator]
 
 
 def _kinds_below(session: Session, org: Organisation) -> set[str]:
-    if org.kind != OrgKind.AUTHORITY:
-        return {org.kind}
-    rows = session.exec(
-        select(Organisation.kind)
-        .where(Organisation.path.startswith(org.path, autoescape=True))
-        .distinct()
-    ).all()
-    return set(rows)
+    # Remote jurisdictions (federation) count with the kinds their facts are of.
+    return jurisdiction_kinds(session, org)
 
 
 @dataclass(frozen=True)
@@ -133,7 +128,8 @@ def jurisdiction_overview(
             select(Organisation).where(Organisation.path.startswith(org.path, autoescape=True))
         ).all()
     )
-    chosen = _indicators(indicators, {m.kind for m in members})
+    remote = remote_kinds(session, org)  # remote jurisdictions: the kinds of their facts
+    chosen = _indicators(indicators, {m.kind for m in members}.union(*remote.values()))
     codes = [i.code for i in chosen]
     ids = members_of(org)
     per_org = session.execute(
@@ -182,7 +178,7 @@ def jurisdiction_overview(
                 {
                     i.code: _figure(i, sums[child.id][i.code], lasts.get(i.code))
                     for i in chosen
-                    if i.kinds & _kinds_of_child(child, members)
+                    if i.kinds & _kinds_of_child(child, members, remote)
                 },
             )
             for child in children
@@ -227,19 +223,20 @@ def _child_of(org: Organisation, members: list[Organisation]) -> dict[int, int]:
     return found
 
 
-def _kinds_of_child(child: Organisation, members: list[Organisation]) -> set[str]:
+def _kinds_of_child(
+    child: Organisation, members: list[Organisation], remote: dict[int, set[str]]
+) -> set[str]:
     if child.kind != OrgKind.AUTHORITY:
         return {child.kind}
-    return {m.kind for m in members if m.path.startswith(child.path)}
+    below = [m for m in members if m.path.startswith(child.path)]
+    return {m.kind for m in below}.union(*(remote.get(m.id, set()) for m in below))
 
 
 def _figure(indicator: Indicator, row: list, last_day: date | None) -> Figure:
     n, d, days, last_n, last_d = row
     if not indicator.is_snapshot:
         return Figure(indicator, n, d, indicator.value(n, d), days)
-    average = (
-        indicator.value(n, d) if indicator.is_rate else (round(n / days, 1) if days else None)
-    )
+    average = indicator.value(n, d) if indicator.is_rate else (round(n / days, 1) if days else None)
     return Figure(
         indicator,
         last_n,
