@@ -34,6 +34,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -495,11 +496,15 @@ def _isolation(url, instance, base, data, full: Result, baseline: float, runs: d
                     answer.read()
                 received.append(time.perf_counter() - started)
 
+        waits: Counter = Counter()
+        sampler = threading.Thread(target=_sample_lock_waits, args=(url, stop, waits))
         bulk = threading.Thread(target=receive_in_bulk)
         bulk.start()
+        sampler.start()
         busy = _wrk(base, "orders, while 200-unit receipts run", delay_ms=delay, **options)
         stop.set()
         bulk.join()
+        sampler.join()
     finally:
         os.killpg(bulk_server.pid, signal.SIGTERM)
         bulk_server.wait(timeout=30)
@@ -511,6 +516,33 @@ def _isolation(url, instance, base, data, full: Result, baseline: float, runs: d
             f"median {sorted(received)[len(received) // 2] * 1000:.0f} ms each; "
             f"p99 ratio busy/quiet {busy.p99_ms / quiet.p99_ms:.2f})"
         )
+    samples = waits.pop("samples", 0)
+    print(
+        f"    (pg_stat_activity sampled {samples} times meanwhile: a backend waiting on a lock in "
+        + (", ".join(f"{n} of them ({kind})" for kind, n in waits.most_common()) or "none")
+        + ")"
+    )
+
+
+def _sample_lock_waits(url: str, stop: threading.Event, waits: Counter) -> None:
+    """Every 20 ms, whether some backend waits on a lock, and on which kind (advisory: an
+    audit chain; transactionid, tuple: a row another transaction holds)."""
+    import psycopg
+
+    dsn = sa.engine.make_url(url).set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        while not stop.is_set():
+            kinds = {
+                row[0]
+                for row in connection.execute(
+                    "SELECT wait_event FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            }
+            waits["samples"] += 1
+            for kind in kinds:
+                waits[kind] += 1
+            time.sleep(0.02)
 
 
 # --- batch ingestion --------------------------------------------------------------------------
