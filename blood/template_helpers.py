@@ -63,6 +63,12 @@ NAV_ITEMS: list[NavItem] = [
         kinds=frozenset({OrgKind.AUTHORITY}),
         roles=frozenset({Role.INSPECTOR}),
     ),
+    NavItem(
+        "supervision.push_targets",
+        _l("Pushes"),
+        kinds=frozenset({OrgKind.AUTHORITY}),
+        roles=frozenset({Role.ORG_ADMIN}),
+    ),
     NavItem("stock.levels", _l("Stock"), kinds=_STOCK_HOLDERS | {OrgKind.AUTHORITY}),
     NavItem(
         "stock.collect", _l("Blood collection"), kinds=_CENTRE, roles=frozenset({Role.COLLECTOR})

@@ -18,4 +18,4 @@ bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 FIELD_LABELS.setdefault("comment", _l("Comment"))
 FIELD_LABELS.setdefault("period", _l("Period"))
 
-from blood.supervision.views import alerts, dashboard, jobs  # noqa: E402,F401
+from blood.supervision.views import alerts, dashboard, jobs, push  # noqa: E402,F401
