@@ -109,6 +109,9 @@ def _register_blueprints(app: Flask) -> None:
     from blood.supervision.api_inbound import blp as supervision_inbound_api
     from blood.supervision.subscribers import subscribe_all as subscribe_supervision
     from blood.supervision.views import bp as supervision_views
+    from blood.trace.api import blp as trace_api
+    from blood.trace.subscribers import subscribe_all as subscribe_trace
+    from blood.trace.views import bp as trace_views
 
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Organisation API token"}
@@ -121,9 +124,11 @@ def _register_blueprints(app: Flask) -> None:
         clinical_api,
         supervision_api,
         supervision_inbound_api,
+        trace_api,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     subscribe_supervision()
+    subscribe_trace()
     app.register_blueprint(core_views)
     app.register_blueprint(accounts_views)
     app.register_blueprint(donors_views)
@@ -131,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(stock_views)
     app.register_blueprint(clinical_views)
     app.register_blueprint(supervision_views)
+    app.register_blueprint(trace_views)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -24,7 +24,7 @@ _SUBSCRIBERS: dict[str, list[Handler]] = defaultdict(list)
 
 # The events, by name: who publishes them and with which facts.
 ADVERSE_REACTION_RECORDED = "clinical.adverse_reaction_recorded"  # reaction
-LOOKBACK_OPENED = "donors.lookback_opened"  # trigger
+LOOKBACK_OPENED = "donors.lookback_opened"  # trigger, actor
 DEVIATION_RECORDED = "collection.deviation_recorded"  # organisation, kind, record
 
 

@@ -47,6 +47,7 @@ from blood.supervision.models import (
     PushTarget,
     Summary,
 )
+from blood.trace.models import CaseUnit, LookbackCase, Notice
 
 __all__ = [
     "AdverseReaction",
@@ -57,6 +58,7 @@ __all__ = [
     "AuditEvent",
     "BloodDonation",
     "BloodTestResult",
+    "CaseUnit",
     "Collection",
     "Counter",
     "DailyUsage",
@@ -75,7 +77,9 @@ __all__ = [
     "LastReport",
     "LoginFailure",
     "LoginSession",
+    "LookbackCase",
     "LookbackTrigger",
+    "Notice",
     "Order",
     "OrderLine",
     "Organisation",

@@ -135,6 +135,13 @@ REFUSALS: dict[str, tuple[int, Any]] = {
             "return it to the blood centre or discard it."
         ),
     ),
+    "unit_blocked": (
+        409,
+        _l(
+            "Unit %(unit)s is blocked by a look-back (its donor has since tested reactive): it "
+            "cannot be transfused; discard it."
+        ),
+    ),
     "unit_expired": (409, _l("Unit %(unit)s expired on %(expired)s: it cannot be transfused.")),
     "unit_marked_expired": (
         409,

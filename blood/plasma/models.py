@@ -30,6 +30,7 @@ class UnitState:
     RELEASED = "released"
     SHIPPED = "shipped"
     DESTROYED = "destroyed"
+    BLOCKED = "blocked"  # held by a look-back (its donor tested reactive): never released
 
 
 class Visit(SQLModel, table=True):
@@ -79,7 +80,7 @@ class Collection(DeviationRecord, table=True):
     __tablename__ = "plasma_collection"
     __table_args__ = (
         sa.CheckConstraint(
-            "state IN ('quarantine', 'released', 'shipped', 'destroyed')",
+            "state IN ('quarantine', 'released', 'shipped', 'destroyed', 'blocked')",
             name="ck_plasma_collection_state",
         ),
         sa.CheckConstraint("total_weight_g > 0", name="ck_plasma_collection_weight"),

@@ -1,7 +1,8 @@
 """The one state machine of a blood component unit. Pure: no Flask, no database.
 
 pending_tests → available → reserved → issued → received → transfused | returned | discarded
-| expired. A unit that arrives at a hospital out of its temperature range is received and put
+| expired. A look-back blocks a unit wherever it is (blocked): it can then only be discarded
+or expire. A unit that arrives at a hospital out of its temperature range is received and put
 on hold (on_hold): not usable stock, it can only go back to the blood centre (which restocks
 or discards it) or be discarded. Every service transition asks ``next_state`` first and
 applies the answer with a conditional update, so an impossible transition is refused with its
@@ -25,6 +26,7 @@ class UnitState(StrEnum):
     RETURNED = "returned"  # sent back to the blood centre by a hospital
     DISCARDED = "discarded"
     EXPIRED = "expired"
+    BLOCKED = "blocked"  # held by a look-back (its donor tested reactive): never used
 
 
 class Action(StrEnum):
@@ -39,10 +41,13 @@ class Action(StrEnum):
     RESTOCK = "restock"  # a returned unit, inspected, back into the centre's stock
     DISCARD = "discard"
     EXPIRE = "expire"
+    BLOCK = "block"  # a look-back holds the unit, wherever it is
 
 
 S = UnitState
-LIVE = frozenset({S.PENDING_TESTS, S.AVAILABLE, S.RESERVED, S.RECEIVED, S.ON_HOLD, S.RETURNED})
+LIVE = frozenset(
+    {S.PENDING_TESTS, S.AVAILABLE, S.RESERVED, S.RECEIVED, S.ON_HOLD, S.RETURNED, S.BLOCKED}
+)
 FINAL = frozenset({S.TRANSFUSED, S.DISCARDED, S.EXPIRED})
 
 TRANSITIONS: dict[Action, tuple[frozenset[UnitState], UnitState]] = {
@@ -57,6 +62,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[UnitState], UnitState]] = {
     Action.RESTOCK: (frozenset({S.RETURNED}), S.AVAILABLE),
     Action.DISCARD: (LIVE, S.DISCARDED),
     Action.EXPIRE: (LIVE | {S.ISSUED}, S.EXPIRED),
+    # Blocked in stock or in transit; a blocked unit can only be discarded or expire.
+    Action.BLOCK: ((LIVE - {S.BLOCKED}) | {S.ISSUED}, S.BLOCKED),
 }
 
 # Actions refused once a unit is past its expiry, whatever its state.

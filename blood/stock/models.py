@@ -175,7 +175,7 @@ class Unit(SQLModel, table=True):
         # has left the stock for good): a unit that can be used always carries one.
         sa.CheckConstraint(
             "(abo IS NOT NULL AND rhd IS NOT NULL) "
-            "OR state IN ('pending_tests', 'discarded', 'expired')",
+            "OR state IN ('pending_tests', 'discarded', 'expired', 'blocked')",
             name="ck_blood_unit_group",
         ),
         sa.Index("ix_blood_unit_stock", "owner_id", "state", "component"),

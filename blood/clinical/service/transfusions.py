@@ -142,6 +142,8 @@ def _check_unit(unit: Unit, state: str, at: datetime, transfused_by: Any) -> Non
         raise refusal("unit_not_received", unit=unit.label)
     if state is UnitState.ON_HOLD:
         raise refusal("unit_on_hold", unit=unit.label)
+    if state is UnitState.BLOCKED:
+        raise refusal("unit_blocked", unit=unit.label)
     if unit.expires_at <= at:
         raise refusal("unit_expired", unit=unit.label, expired=unit.expires_at.date().isoformat())
     if state is UnitState.EXPIRED:

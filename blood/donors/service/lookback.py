@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from blood import audit
+from blood import audit, events
 from blood.accounts.models import Organisation
 from blood.accounts.scoping import Actor
 from blood.donors.models import Deferral, Donor, LookbackTrigger
@@ -51,4 +51,8 @@ def record_reactive_donation(
     )
     session.add(trigger)
     audit.record(session, actor, "lookback.trigger", trigger, organisation=organisation)
+    session.flush()
+    # The look-back (``blood.trace``, which nothing imports) opens its case and blocks the
+    # donor's units in this transaction.
+    events.publish(session, events.LOOKBACK_OPENED, trigger=trigger, actor=actor)
     return deferral, trigger

@@ -87,10 +87,14 @@ UNIT_STATE_LABELS = {
     UnitState.RELEASED: _l("Released"),
     UnitState.SHIPPED: _l("Shipped"),
     UnitState.DESTROYED: _l("Destroyed"),
+    UnitState.BLOCKED: _l("Blocked by a look-back"),
 }
 
 BLOCKER_MESSAGES = {
     "not_in_quarantine": _l("Not in quarantine (now: %(state)s)."),
+    "blocked": _l(
+        "Blocked by a look-back: its donor has since tested reactive; it may only be destroyed."
+    ),
     "not_found": _l("No unit of this station has this DIN."),
     "no_result": _l("No lab result yet."),
     "held_too_short": _l("Held %(days)s of %(required)s days; releasable from %(from_date)s."),
@@ -124,6 +128,8 @@ def _deviation_blocker(unit: Collection) -> Blocker:
 def release_blockers(
     session: Session, unit: Collection, station: Organisation, today: date
 ) -> list[Blocker]:
+    if unit.state == UnitState.BLOCKED:
+        return [Blocker("blocked", {})]
     if unit.state != UnitState.QUARANTINE:
         return [Blocker("not_in_quarantine", {"state": unit.state})]
     blockers = []

@@ -78,6 +78,19 @@ def build_shipment(
         .with_for_update()
     ).all()
     by_din = {u.din: u for u in units}
+    blocked = [d for d in wanted if d in by_din and by_din[d].state == UnitState.BLOCKED]
+    if blocked:
+        raise ValidationFailed(
+            {
+                "dins": [
+                    _(
+                        "Blocked by a look-back (the donor has since tested reactive), they "
+                        "cannot be shipped: %(dins)s",
+                        dins=", ".join(blocked),
+                    )
+                ]
+            }
+        )
     not_shippable = [d for d in wanted if d not in by_din or by_din[d].state != UnitState.RELEASED]
     if not_shippable:
         raise ValidationFailed(

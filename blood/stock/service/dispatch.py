@@ -328,6 +328,8 @@ def confirm_receipt(
     for key, line in matched.items():
         item, unit = by_identity[key]
         item.temperature_ok = line.temperature_ok
+        if unit.state == UnitState.BLOCKED:
+            continue  # a look-back blocked it in transit: it arrives and stays blocked
         transition(session=session, actor=actor, unit=unit, action=Action.RECEIVE, holder=hospital)
         if not line.temperature_ok:
             transition(

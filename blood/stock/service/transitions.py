@@ -39,6 +39,7 @@ from blood.stock.service.unit_words import (
     STATE_WORDS,
     GroupUnknown,
     TransitionRefused,
+    UnitBlocked,
     UnitExpired,
 )
 from blood.stock.service.usage import count_movement, count_uses, counts_as_use
@@ -60,14 +61,26 @@ def _target(unit: Unit, action: Action, holder: Organisation, now: datetime) -> 
         raise _refused(unit, action) from None
     if unit.owner_id != holder.id:
         raise Forbidden()
-    if target not in (UnitState.PENDING_TESTS, UnitState.DISCARDED, UnitState.EXPIRED) and not (
+    if target not in _GROUP_NOT_NEEDED and not (
         unit.abo and unit.rhd
     ):
         raise GroupUnknown(unit=unit.label, action=str(ACTION_WORDS[action]))
     return target
 
 
+# The states a unit may reach without a known group (a look-back blocks a unit still waiting
+# for its tests too).
+_GROUP_NOT_NEEDED = (
+    UnitState.PENDING_TESTS,
+    UnitState.DISCARDED,
+    UnitState.EXPIRED,
+    UnitState.BLOCKED,
+)
+
+
 def _refused(unit: Unit, action: Action) -> TransitionRefused:
+    if unit.state == UnitState.BLOCKED:
+        return UnitBlocked(unit=unit.label, action=str(ACTION_WORDS[action]))
     return TransitionRefused(
         unit=unit.label,
         action=str(ACTION_WORDS[action]),

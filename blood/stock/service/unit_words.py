@@ -37,6 +37,7 @@ ACTION_WORDS = {
     Action.RESTOCK: _l("restocked"),
     Action.DISCARD: _l("discarded"),
     Action.EXPIRE: _l("expired"),
+    Action.BLOCK: _l("blocked by a look-back"),
 }
 STATE_WORDS = {
     UnitState.PENDING_TESTS: _l("waiting for test results"),
@@ -49,6 +50,7 @@ STATE_WORDS = {
     UnitState.RETURNED: _l("returned"),
     UnitState.DISCARDED: _l("discarded"),
     UnitState.EXPIRED: _l("expired"),
+    UnitState.BLOCKED: _l("blocked by a look-back"),
 }
 
 
@@ -56,6 +58,16 @@ class TransitionRefused(DomainError):
     status = 409
     code = "invalid_transition"
     template = _l("Unit %(unit)s cannot be %(action)s: it is %(state)s.")
+
+
+class UnitBlocked(TransitionRefused):
+    """A look-back holds the unit: its donor has since tested reactive."""
+
+    code = "unit_blocked"
+    template = _l(
+        "Unit %(unit)s cannot be %(action)s: it is blocked by a look-back (its donor has "
+        "since tested reactive); it may only be discarded."
+    )
 
 
 class GroupUnknown(DomainError):

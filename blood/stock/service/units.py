@@ -44,6 +44,7 @@ from blood.stock.service.unit_words import (
     STATE_WORDS,
     GroupUnknown,
     TransitionRefused,
+    UnitBlocked,
     UnitExpired,
 )
 from blood.validation_messages import describe_invalid_din
@@ -58,6 +59,7 @@ __all__ = [
     "Move",
     "Moves",
     "TransitionRefused",
+    "UnitBlocked",
     "UnitExpired",
     "discard_donation_units",
     "find_unit",
