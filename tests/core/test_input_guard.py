@@ -252,3 +252,22 @@ def test_a_query_parameter_the_operation_does_not_take_is_refused(client, his, q
 def test_the_documented_query_parameters_are_taken(client, his):
     answer = client.get("/api/v1/units?state=received&page=1&page_size=5", headers=his)
     assert answer.status_code == 200
+
+
+def test_a_display_name_from_the_cli_is_cleaned_by_the_same_rule(runner, world):
+    result = runner.invoke(
+        args=[
+            "blood",
+            "create-user",
+            "cli.user",
+            "--org",
+            "ZJ",
+            "--name",
+            "李\u202e伟",
+            "--role",
+            "inspector",
+        ],
+        env={"BLOOD_NEW_USER_PASSWORD": "a-long-first-passphrase"},
+    )
+    assert result.exit_code != 0
+    assert "hidden characters" in result.output and "U+202E" in result.output

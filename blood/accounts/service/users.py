@@ -17,6 +17,7 @@ from blood.accounts.scoping import Actor, require_own_org, require_role
 from blood.accounts.service.login import end_sessions
 from blood.db import utcnow
 from blood.errors import Forbidden, ValidationFailed
+from blood.inputs import clean_text
 from blood.pagination import Page, PageRequest, fetch_page
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,15 @@ def create_user(
         errors["username"] = [_("Use 3–64 lower-case letters, digits, dots, dashes or _.")]
     elif session.exec(select(User.id).where(User.username == username)).first():
         errors["username"] = [_("User name %(name)s is taken.", name=username)]
-    if not display_name.strip():
-        errors["display_name"] = [_("Required.")]
+    try:  # the CLI reaches here without the input layer: the same rule for every caller
+        display_name = clean_text(display_name)
+    except ValueError as hidden:
+        errors["display_name"] = [_("Contains hidden characters: %(which)s.", which=str(hidden))]
+    else:
+        if not display_name:
+            errors["display_name"] = [_("Required.")]
+        elif len(display_name) > 100:
+            errors["display_name"] = [_("At most {max} characters.").format(max=100)]
     if problems := _password_errors(password, username):
         errors["password"] = problems
     allowed = {r.value for r in ROLES_BY_KIND[OrgKind(organisation.kind)]}
@@ -77,7 +85,7 @@ def create_user(
     user = User(
         organisation_id=organisation.id,
         username=username,
-        display_name=display_name.strip(),
+        display_name=display_name,
         password_hash=_hash_password(session, password),
         roles=sorted(set(roles)),
         locale=locale,
