@@ -317,3 +317,28 @@ def test_only_the_top_authoritys_administrator_sees_the_runs(app, client, sessio
         login(fresh, username)
         assert fresh.get("/supervision/jobs").status_code == 403, username
         assert 'href="/supervision/jobs"' not in fresh.get("/").get_data(as_text=True)
+
+
+def test_the_daily_prune_forgets_old_job_runs_and_keeps_recent_ones(app, session):
+    now = datetime.now(UTC)
+    old = JobRun(
+        job="deliveries",
+        started_at=now - timedelta(days=100),
+        finished_at=now - timedelta(days=100),
+        outcome=SUCCEEDED,
+    )
+    recent = JobRun(
+        job="deliveries",
+        started_at=now - timedelta(days=1),
+        finished_at=now - timedelta(days=1),
+        outcome=SUCCEEDED,
+    )
+    running = JobRun(job="alerts", started_at=now - timedelta(days=200), outcome=RUNNING)
+    session.add_all([old, recent, running])
+    session.commit()
+    with app.app_context():
+        outcome = jobs.prune_idempotency(30, 90)(session, now)
+        session.commit()
+    assert outcome.counts["job_runs"] == 1
+    left = {r.id for r in session.exec(select(JobRun)).all()}
+    assert left == {recent.id, running.id}

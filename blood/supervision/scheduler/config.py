@@ -37,6 +37,7 @@ class SchedulerConfig:
     lock_check_seconds: float = 5
     workers: int = 4
     idempotency_retention_days: int = 30
+    job_run_retention_days: int = 90
     default_timezone: str = "Asia/Shanghai"
 
     @classmethod
@@ -77,5 +78,8 @@ class SchedulerConfig:
             ),
             workers=max(2, int(get("SCHEDULER_WORKERS", base.workers))),
             idempotency_retention_days=max(1, int(get("IDEMPOTENCY_KEY_RETENTION_DAYS", 30))),
+            job_run_retention_days=max(
+                1, int(get("SCHEDULER_JOB_RUN_RETENTION_DAYS", base.job_run_retention_days))
+            ),
             default_timezone=str(get("DEFAULT_TIMEZONE", base.default_timezone)),
         )

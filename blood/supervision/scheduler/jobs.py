@@ -119,12 +119,16 @@ def expiry(session: Session, now: datetime) -> int:
     return expire_units(session, now=now)
 
 
-def prune_idempotency(days: int) -> Callable[[Session, datetime], Outcome]:
+def prune_idempotency(days: int, job_run_days: int) -> Callable[[Session, datetime], Outcome]:
+    """Old idempotency keys forgotten, and the job runs older than their retention."""
+
     def work(session: Session, _now: datetime) -> Outcome:
         from blood import idempotency
+        from blood.supervision.service.jobs import prune_job_runs
 
         count = idempotency.prune(session, older_than=timedelta(days=days))
-        return Outcome(rows=count, counts={"retention_days": days})
+        runs = prune_job_runs(session=session, actor=SYSTEM, older_than_days=job_run_days)
+        return Outcome(rows=count + runs, counts={"keys": count, "job_runs": runs})
 
     return work
 
@@ -190,6 +194,6 @@ def prune_due(_session: Session, now: datetime, config: SchedulerConfig) -> list
         Due(
             "prune_idempotency",
             day.isoformat(),
-            prune_idempotency(config.idempotency_retention_days),
+            prune_idempotency(config.idempotency_retention_days, config.job_run_retention_days),
         )
     ]

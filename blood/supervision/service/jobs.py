@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
@@ -58,6 +59,8 @@ COUNT_WORDS = {
     "cleared": _l("cleared: %(n)s"),
     "active": _l("active: %(n)s"),
     "retention_days": _l("kept for %(n)s days"),
+    "keys": _l("idempotency keys forgotten: %(n)s"),
+    "job_runs": _l("job runs forgotten: %(n)s"),
     "claimed": _l("taken from the outbox: %(n)s"),
     "delivered": _l("delivered: %(n)s"),
     "retrying": _l("to retry: %(n)s"),
@@ -264,3 +267,15 @@ def list_job_runs(
     statement = statement.order_by(JobRun.started_at.desc(), JobRun.id.desc())
     found = fetch_page(session, statement, page)
     return Page([JobRunView(r) for r in found.items], found.page, found.size, found.total)
+
+
+def prune_job_runs(*, session: Session, actor: Actor, older_than_days: int) -> int:
+    """Forget the runs that finished more than `older_than_days` ago (the outbox alone
+    records one a minute)."""
+
+    _require_system(actor)
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    result = session.execute(
+        sa.delete(JobRun).where(JobRun.finished_at.is_not(None), JobRun.finished_at < cutoff)
+    )
+    return int(result.rowcount or 0)
