@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 from blood import isbt128
 from blood.accounts.scoping import Actor
-from blood.accounts.service import actor_for_user
 from blood.donors import service as donors
 from blood.plasma.models import Collection, LabResult, Shipment, ShipmentItem, Visit
 from blood.stock.lifecycle import Action
@@ -150,8 +149,8 @@ def blood_donation(
 
 
 def clerk(session, world):
-    from tests.stock.helpers import staff
     from blood.accounts.roles import Role
+    from tests.stock.helpers import staff
 
     return staff(session, world, "bc.clerk", Role.STOCK_CLERK)
 

@@ -12,9 +12,9 @@ from blood.accounts.scoping import Actor
 from blood.stock.lifecycle import Action
 from blood.stock.service import TransitionRefused
 from blood.stock.service.transitions import transition
+from blood.stock.service.usage import local_day
 from blood.trace import service as trace
 from blood.trace.models import CaseUnit, LookbackCase, Notice
-from blood.stock.service.usage import local_day
 from tests.clinical.helpers import payload
 from tests.helpers import as_user
 from tests.trace.helpers import full_chain, now, reactive
@@ -92,9 +92,7 @@ def test_full_chain_blocks_in_stock_notifies_hospital_and_manufacturer(
         assert {n.kind for n, _r, _s in view.notices} == {"recipient", "recall", "hold"}
 
 
-def test_block_refuses_issue_release_and_shipment_with_the_reason(
-    app, session, world, chain
-):
+def test_block_refuses_issue_release_and_shipment_with_the_reason(app, session, world, chain):
     with app.app_context():
         reactive(session, world, chain)
         session.flush()
@@ -103,7 +101,10 @@ def test_block_refuses_issue_release_and_shipment_with_the_reason(
         assert unit.state == "blocked"
         with pytest.raises(TransitionRefused) as refused:
             transition(
-                session=session, actor=Actor.system(), unit=unit, action=Action.RELEASE,
+                session=session,
+                actor=Actor.system(),
+                unit=unit,
+                action=Action.RELEASE,
                 holder=world.org("BC"),
             )
         assert refused.value.code == "unit_blocked"
