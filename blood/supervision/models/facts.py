@@ -19,10 +19,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from blood.clinical.models import AdverseReaction, Transfusion
 from blood.db import utcnow
 from blood.donors.models import Deferral
 from blood.plasma.models import Collection, LabResult, Shipment, Visit
-from blood.stock.models import BloodDonation, UnitMovement
+from blood.stock.models import BloodDonation, BloodTestResult, UnitMovement
 
 SEVERITIES = ("red", "orange", "yellow", "blue")  # 红 橙 黄 蓝: level I (gravest) to IV
 OPEN, ACKNOWLEDGED, CLOSED = "open", "acknowledged", "closed"
@@ -166,4 +167,12 @@ SOURCE_INDEXES = (
     ),
     _index("ix_blood_unit_movement_at", UnitMovement.__table__.c.at),
     _index("ix_blood_donation_decided", BloodDonation.__table__.c.deviation_decided_at),
+    # The last report (``service.activity``) reads every organisation's latest record of a
+    # time range, across organisations: by time alone (migration 0016).
+    _index("ix_plasma_collection_started", Collection.__table__.c.started_at),
+    _index("ix_deferral_created", Deferral.__table__.c.created_at),
+    _index("ix_blood_donation_collected", BloodDonation.__table__.c.collected_at),
+    _index("ix_blood_test_result_entered", BloodTestResult.__table__.c.entered_at),
+    _index("ix_clinical_transfusion_recorded_at", Transfusion.__table__.c.recorded_at),
+    _index("ix_clinical_reaction_recorded_at", AdverseReaction.__table__.c.recorded_at),
 )
