@@ -2,8 +2,9 @@
 (``BLOOD_BENCH_DATABASE_URL``; skipped without it: SQLite is not what a province runs on).
 
 Two provinces of the same scale whose histories end at the same instant: one with
-``BLOOD_BENCH_SHORT_DAYS`` of history (default 35: stock and usage are in their steady
-state), one with ``BLOOD_BENCH_SYNTH_YEARS`` (default 2). Timed in each: computing one local
+``BLOOD_BENCH_SHORT_DAYS`` of history (default 120: every flow is in its steady state —
+stock and the 28-day usage window, and plasma released after its 90-day quarantine and
+shipped), one with ``BLOOD_BENCH_SYNTH_YEARS`` (default 2). Timed in each: computing one local
 day's indicators for every organisation (the last whole day, ``now`` the next noon, as the
 scheduler's run after midnight does it with a few hours more) — the ratio of the two says
 whether the cost follows the day's rows or the history (target ≤ 1.3). Then, in the long
@@ -42,7 +43,7 @@ from blood.synth.generate import DEFAULT_PASSWORD, generate
 
 SCALE = float(os.environ.get("BLOOD_BENCH_SYNTH_SCALE", "0.05"))
 YEARS = float(os.environ.get("BLOOD_BENCH_SYNTH_YEARS", "2"))
-SHORT_DAYS = int(os.environ.get("BLOOD_BENCH_SHORT_DAYS", "35"))
+SHORT_DAYS = int(os.environ.get("BLOOD_BENCH_SHORT_DAYS", "120"))
 END = datetime(2026, 11, 16, 4, 0, tzinfo=UTC)  # a Monday, noon in Zhejiang
 SEED = "bench"
 CONFIG = {"ENV": "testing"}
