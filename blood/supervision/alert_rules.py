@@ -47,6 +47,7 @@ RULES: Mapping[str, AlertRule] = MappingProxyType(
             AlertRule("refused_attempts", frozenset({PLASMA_STATION}), True, YELLOW),
             AlertRule("wastage", HOLDERS, True, YELLOW),
             AlertRule("silent", frozenset({PLASMA_STATION, HOSPITAL}), True, YELLOW),
+            AlertRule("notice_overdue", HOLDERS | {PLASMA_STATION}, True, ORANGE),  # look-back
         )
     }
 )

@@ -123,3 +123,28 @@ def test_notice_overdue_after_its_due_time(app, session, world, chain):
         notice = session.exec(select(Notice).where(Notice.kind == "recall")).one()
         assert trace.notice_state(notice, notice.created_at) == "open"
         assert trace.notice_state(notice, notice.due_at + timedelta(seconds=1)) == "overdue"
+
+
+def test_an_overdue_notice_raises_a_supervision_alert_until_acknowledged(
+    app, session, world, chain
+):
+    from blood.supervision.models import Alert
+    from blood.supervision.service.evaluate import evaluate_alerts
+
+    with app.app_context():
+        reactive(session, world, chain)
+        session.flush()
+        recall = session.exec(select(Notice).where(Notice.kind == "recall")).one()
+        later = recall.due_at + timedelta(minutes=1)
+        evaluate_alerts(session=session, actor=Actor.system(), now=later)
+        alerts = session.exec(select(Alert).where(Alert.rule == "notice_overdue")).all()
+        # The manufacturer is not watched: the alert is the opening centre's; the hospitals'
+        # notices are overdue too, each at its hospital.
+        by_subject = {a.subject: a for a in alerts}
+        assert by_subject[f"notice:{recall.id}"].organisation_id == world.org("BC").id
+        trace.acknowledge_notice(
+            session=session, actor=as_user(session, world, "mf.clerk"), notice_id=recall.id
+        )
+        evaluate_alerts(session=session, actor=Actor.system(), now=later)
+        session.refresh(by_subject[f"notice:{recall.id}"])
+        assert by_subject[f"notice:{recall.id}"].status == "closed"

@@ -35,6 +35,7 @@ from blood.supervision.service.activity import last_reports, record_activity
 from blood.supervision.service.alerts import Condition, clear, raise_condition
 from blood.supervision.service.common import COMPUTED_KINDS, local_date
 from blood.supervision.service.facts_plasma import refused_groups
+from blood.supervision.service.judge_notices import judge_overdue_notices  # look-back
 from blood.supervision.service.reporting import is_silent
 from blood.supervision.service.stock_board import cell, minimums_of
 
@@ -331,6 +332,7 @@ JUDGES: dict[str, Callable[[Session, list[Organisation], datetime], Judgement]] 
     "refused_attempts": judge_refused,
     "wastage": judge_wastage,
     "silent": judge_silent,
+    "notice_overdue": judge_overdue_notices,  # look-back notices (judge_notices.py)
 }
 
 
