@@ -5,6 +5,7 @@ an organisation received (acknowledge). Views parse, call one service function a
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -100,7 +101,7 @@ def new_case():
 @login_required
 def case(case_id: int):
     view = trace.get_case(session=db.session(), actor=require_actor(), case_id=case_id)
-    return render_template("trace/case.html", view=view, **WORDS)
+    return render_template("trace/case.html", view=view, locale=str(get_locale()), **WORDS)
 
 
 @bp.get("/lookback/<int:case_id>/export.csv")
