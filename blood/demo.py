@@ -216,4 +216,7 @@ def load_demo(session: Session) -> DemoResult:
     from blood.supervision.demo import load_supervision_demo
 
     result.indicator_facts, result.alerts = load_supervision_demo(session)
+    from blood.trace.demo import load_trace_demo
+
+    load_trace_demo(session)  # one open look-back case
     return result
