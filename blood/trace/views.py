@@ -12,13 +12,36 @@ from flask_login import login_required
 
 from blood import db
 from blood.accounts.auth import require_actor
+from blood.accounts.roles import OrgKind
 from blood.errors import ValidationFailed
 from blood.pagination import PageRequest
+from blood.template_helpers import NAV_ITEMS, NavItem
 from blood.trace import schemas
 from blood.trace import service as trace
 from blood.web import FIELD_LABELS, submit
 
 bp = Blueprint("trace", __name__, url_prefix="/trace")
+
+# The menu: trace for everyone (each sees its own links of the chain), cases for whoever may
+# read them (the same question the case pages ask), notices for those that receive them.
+NAV_ITEMS.extend(
+    [
+        NavItem("trace.search", _l("Trace")),
+        NavItem("trace.cases", _l("Look-back cases"), visible=trace.may_read_cases),
+        NavItem(
+            "trace.notifications",
+            _l("Notifications"),
+            kinds=frozenset(
+                {
+                    OrgKind.HOSPITAL,
+                    OrgKind.MANUFACTURER,
+                    OrgKind.PLASMA_STATION,
+                    OrgKind.BLOOD_CENTRE,
+                }
+            ),
+        ),
+    ]
+)
 
 FIELD_LABELS.setdefault("din", _l("DIN"))
 FIELD_LABELS.setdefault("markers", _l("Markers"))

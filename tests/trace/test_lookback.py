@@ -142,6 +142,12 @@ def test_an_overdue_notice_raises_a_supervision_alert_until_acknowledged(
         # notices are overdue too, each at its hospital.
         by_subject = {a.subject: a for a in alerts}
         assert by_subject[f"notice:{recall.id}"].organisation_id == world.org("BC").id
+        from blood.supervision.service.messages import alert_message
+
+        with app.test_request_context(headers={"Accept-Language": "en"}):
+            text = alert_message(by_subject[f"notice:{recall.id}"], world.org("BC"))
+        assert text.startswith("Look-back case ") and "recall of shipped plasma" in text
+        assert recall.din in text and text.endswith("not acknowledged (BC organisation).")
         trace.acknowledge_notice(
             session=session, actor=as_user(session, world, "mf.clerk"), notice_id=recall.id
         )

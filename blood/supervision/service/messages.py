@@ -44,6 +44,13 @@ RULE_NAMES: dict[str, Any] = {
     "refused_attempts": _l("Donor refused again and again"),
     "wastage": _l("Wastage above its threshold"),
     "silent": _l("Nothing reported"),
+    "notice_overdue": _l("Look-back notice not acknowledged"),
+}
+# The look-back notices (blood.trace), as an overdue alert names them.
+NOTICE_WORDS: dict[str, Any] = {
+    "recall": _l("recall of shipped plasma"),
+    "recipient": _l("recipient follow-up"),
+    "hold": _l("blocked unit in stock"),
 }
 EVENT_WORDS: dict[str, Any] = {
     "opened": _l("Opened"),
@@ -221,5 +228,15 @@ def alert_message(alert: Alert, org: Organisation | None) -> str:
             "%(organisation)s has sent nothing since it was registered, %(hours)d hours ago.",
             organisation=where,
             hours=int(f.get("hours", 0)),
+        )
+    if rule == "notice_overdue":
+        return _(
+            "Look-back case %(case)s: the %(kind)s notice for %(din)s was due %(due)s and is "
+            "not acknowledged (%(organisation)s).",
+            case=f.get("case", ""),
+            kind=str(NOTICE_WORDS.get(f.get("kind"), f.get("kind"))),
+            din=f.get("din", ""),
+            due=_when(f.get("due_at")),
+            organisation=where,
         )
     return str(RULE_NAMES.get(rule, rule))
