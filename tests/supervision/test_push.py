@@ -128,9 +128,7 @@ def test_a_receiver_that_does_not_answer_is_a_failed_attempt(app, session, pushe
     assert delivery.last_status is None and delivery.last_error.startswith("no answer")
 
 
-def test_a_delivery_whose_sender_died_in_flight_is_sent_again_after_its_lease(
-    app, session, pushed
-):
+def test_a_delivery_whose_sender_died_in_flight_is_sent_again_after_its_lease(app, session, pushed):
     lease = timedelta(seconds=settings.of(session).push_lease_seconds)
     with Receiver(keeps, secret=SECRET) as receiver:
         delivery = pushed(receiver.url)

@@ -104,9 +104,7 @@ def test_the_document_follows_its_schema(app, session, world, transfuse, in_stoc
     assert province["period"]["dhis2"] == province["period"]["label"].replace("-", "")
 
 
-def test_a_summary_is_written_with_one_delivery_per_active_target_of_its_kind(
-    app, session, world
-):
+def test_a_summary_is_written_with_one_delivery_per_active_target_of_its_kind(app, session, world):
     daily = _target(app, session, name="daily")
     _target(app, session, name="weekly-only", kinds=("weekly",))
     gone = _target(app, session, name="retired")
