@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import marshmallow as ma
-from flask import flash, render_template, request
+from flask import flash, has_request_context, render_template, request
 from flask_babel import gettext as _
 
 from blood.errors import DomainError, ValidationFailed
@@ -115,21 +115,35 @@ def flash_errors(errors: Mapping[str, list[str]]) -> None:
 #
 # An error summary names each field by its label, never by its key ("Resident ID number", not
 # "resident_id"; "Line 3: DIN", not "results.2.din"). Each package registers the labels of its
-# forms' fields here when its views are imported.
+# forms' fields here when its views are imported: in FIELD_LABELS when a key means the same on
+# every page, with ``page_labels`` when a key means something else on its own pages ("name" is
+# a person's 姓名 on the donor registry, a push target's 名称 on supervision's pages).
 
 FIELD_LABELS: dict[str, Any] = {}
+_PAGE_LABELS: dict[str, dict[str, Any]] = {}
+
+
+def page_labels(blueprint: str, labels: Mapping[str, Any]) -> None:
+    """Labels of field keys on one blueprint's pages, ahead of the shared ones."""
+    _PAGE_LABELS.setdefault(blueprint, {}).update(labels)
+
+
+def _label_of(key: str) -> Any:
+    own = _PAGE_LABELS.get(request.blueprint or "", {}) if has_request_context() else {}
+    return own.get(key, FIELD_LABELS.get(key))
 
 
 def field_label(name: str) -> str:
     """The label of a field key, with line numbers for rows of a list."""
     if name == FORM_ERRORS:
         return ""
-    if name in FIELD_LABELS:
-        return str(FIELD_LABELS[name])
+    if (whole := _label_of(name)) is not None:
+        return str(whole)
     parts = name.split(".")
     lines = [int(p) + 1 for p in parts if p.isdigit()]
     words = [p for p in parts if not p.isdigit()]
-    label = str(FIELD_LABELS.get(words[-1], FIELD_LABELS.get(".".join(words), "")))
+    found = _label_of(words[-1]) if words else None
+    label = str(found if found is not None else (_label_of(".".join(words)) or ""))
     if not label:
         label = words[-1].replace("_", " ") if words else name
     if lines:

@@ -19,7 +19,7 @@ from blood.supervision import schemas_push
 from blood.supervision.models import DELIVERY_STATES, PUSH_FORMATS, SUMMARY_KINDS
 from blood.supervision.service import targets
 from blood.supervision.views import bp
-from blood.web import FIELD_LABELS, confirmation_page, confirmed, load_form, submit
+from blood.web import confirmation_page, confirmed, load_form, page_labels, submit
 
 FORMAT_WORDS = {
     "native": _l("Signed JSON (native)"),
@@ -33,16 +33,18 @@ STATE_WORDS = {
     "delivered": _l("Delivered"),
     "dead": _l("Failed (dead letter)"),
 }
-for _name, _label in {
-    "name": _l("Name"),
-    "url": _l("Address (URL)"),
-    "format": _l("Format"),
-    "summary_kinds": _l("Summaries"),
-    "secret": _l("Secret or password"),
-    "username": _l("Sender name or DHIS2 user"),
-    "mapping": _l("DHIS2 mapping (JSON)"),
-}.items():
-    FIELD_LABELS.setdefault(_name, _label)
+page_labels(
+    bp.name,
+    {
+        "name": _l("Name"),
+        "url": _l("Address (URL)"),
+        "format": _l("Format"),
+        "summary_kinds": _l("Summaries"),
+        "secret": _l("Secret or password"),
+        "username": _l("Sender name or DHIS2 user"),
+        "mapping": _l("DHIS2 mapping (JSON)"),
+    },
+)
 
 
 def _words() -> dict:
