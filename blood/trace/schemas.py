@@ -8,7 +8,7 @@ from marshmallow import fields
 
 from blood.inputs import InputSchema, din_text
 from blood.trace.rules import DEFAULT_WINDOW_MONTHS
-from blood.validation_messages import at_most_chars, one_of
+from blood.validation_messages import at_most_chars, items, one_of
 
 MARKERS = ("hbsag", "anti_hcv", "anti_hiv", "syphilis", "nat")
 
@@ -23,7 +23,9 @@ class DivisionQuery(InputSchema):
 
 class ManualCaseIn(InputSchema):
     din = din_text(required=True)
-    markers = fields.List(fields.String(validate=one_of(MARKERS)), load_default=list)
+    markers = fields.List(
+        fields.String(validate=one_of(MARKERS)), load_default=list, validate=items(0, len(MARKERS))
+    )
     window_months = fields.Integer(
         load_default=DEFAULT_WINDOW_MONTHS, validate=ma.validate.Range(min=1, max=120)
     )

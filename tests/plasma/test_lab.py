@@ -47,7 +47,8 @@ def test_reactive_result_destroys_defers_permanently_and_opens_a_lookback(
     [trigger] = session.exec(select(LookbackTrigger)).all()
     assert trigger.din == unit.din and trigger.markers == ["anti_hcv"]
     assert trigger.organisation_id == world.org("S-CA").id
-    assert earlier.state == UnitState.QUARANTINE  # look-back acts on it in the trace feature
+    # The look-back (blood.trace) blocks the donor's earlier unit in the same transaction.
+    assert earlier.state == UnitState.BLOCKED
 
 
 def test_out_of_range_alt_rejects_the_unit_without_deferring(app, session, world, unit):
