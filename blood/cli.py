@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import sys
 
 import click
@@ -12,6 +11,7 @@ from flask.cli import AppGroup
 
 from blood import db, migrate
 from blood.accounts.roles import AuthorityLevel, OrgKind
+from blood.cli_support import domain_errors_exit
 
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 blood_cli = AppGroup("blood", help="Administration of a blood deployment.")
@@ -54,22 +54,6 @@ def db_history() -> None:
     command.history(_alembic_config())
 
 
-def _domain_errors_exit(fn):
-    """Print a refused operation's reasons and exit 2, instead of a traceback."""
-    from blood.errors import DomainError
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except DomainError as error:
-            click.echo(f"error: {error.message}", err=True)
-            for name, messages in getattr(error, "fields", {}).items():
-                for message in messages:
-                    click.echo(f"  {name}: {message}", err=True)
-            sys.exit(2)
-
-    return wrapper
 
 
 @blood_cli.command("create-org")
@@ -81,7 +65,7 @@ def _domain_errors_exit(fn):
 @click.option("--level", type=click.Choice([lv.value for lv in AuthorityLevel]))
 @click.option("--division-code", help="6-digit GB/T 2260 code (authorities)")
 @click.option("--timezone", default="Asia/Shanghai", show_default=True)
-@_domain_errors_exit
+@domain_errors_exit
 def create_org(code, kind, name_zh, name_en, parent_code, level, division_code, timezone):
     """Add an organisation to the jurisdiction tree."""
     from blood.accounts.scoping import Actor
@@ -112,7 +96,7 @@ def create_org(code, kind, name_zh, name_en, parent_code, level, division_code, 
 @click.option("--role", "roles", multiple=True, required=True, help="Repeat for several roles")
 @click.option("--locale", type=click.Choice(["zh_CN", "en"]), default="zh_CN")
 @click.password_option(envvar="BLOOD_NEW_USER_PASSWORD", help="Prompted for when not given")
-@_domain_errors_exit
+@domain_errors_exit
 def create_user(username, org_code, display_name, roles, locale, password):
     """Add a user to an organisation."""
     from blood.accounts.scoping import Actor
@@ -139,7 +123,7 @@ def create_user(username, org_code, display_name, roles, locale, password):
 @blood_cli.command("create-token")
 @click.argument("org_code")
 @click.option("--name", required=True, help="What will use the token, e.g. 'HIS production'")
-@_domain_errors_exit
+@domain_errors_exit
 def create_token(org_code, name):
     """Create an API token; the token alone is printed on the last line, once."""
     from blood.accounts.scoping import Actor
@@ -162,7 +146,7 @@ def create_token(org_code, name):
 @click.option("--facility-id", help="ISBT 128 facility identification number (from ICCBBA)")
 @click.option("--rule-profile", help="Eligibility rule profile, e.g. cn-plasma, cn-whole-blood")
 @click.option("--area", "areas", multiple=True, help="Designated-area division code; repeat")
-@_domain_errors_exit
+@domain_errors_exit
 def station_settings(org_code, facility_id, rule_profile, areas):
     """Set a collecting organisation's facility id, rule profile and designated area."""
     from blood.accounts.scoping import Actor
@@ -222,7 +206,7 @@ def prune_idempotency_keys(days):
 
 @blood_cli.command("load-product-codes")
 @click.argument("csv_file", type=click.File(encoding="utf-8"), required=False)
-@_domain_errors_exit
+@domain_errors_exit
 def load_product_codes(csv_file):
     """Insert or update ISBT 128 product codes from a CSV (default: the shipped table).
 
@@ -299,11 +283,16 @@ def demo(if_empty: bool):
 
 
 def register_cli(app: Flask) -> None:
-    # These modules add their commands to `blood` when imported.
-    from blood.supervision import cli as _supervision_commands  # noqa: F401
-    from blood.supervision import cli_push as _push_commands  # noqa: F401
-    from blood.supervision.scheduler import cli as _scheduler_command  # noqa: F401
-    from blood.synth import cli as _synth_commands  # noqa: F401
+    # The commands of the packages nothing else imports (supervision, the synthetic
+    # province): this module gathers them, they do not import it.
+    from blood.supervision import cli as supervision_commands
+    from blood.supervision import cli_push as push_commands
+    from blood.supervision.scheduler import cli as scheduler_commands
+    from blood.synth import cli as synth_commands
 
+    for module in (supervision_commands, push_commands, scheduler_commands, synth_commands):
+        for each in module.COMMANDS:
+            if each.name not in blood_cli.commands:
+                blood_cli.add_command(each)
     app.cli.add_command(db_cli)
     app.cli.add_command(blood_cli)

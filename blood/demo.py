@@ -8,7 +8,6 @@ demonstration only, never production.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -214,10 +213,12 @@ def load_demo(session: Session) -> DemoResult:
 
     load_clinical_demo(session)
 
+    # One open look-back case; then the indicators and today's alerts over everything above.
+    from blood.trace.demo import load_trace_demo
+
+    load_trace_demo(session)
+
     from blood.supervision.demo import load_supervision_demo
 
     result.indicator_facts, result.alerts = load_supervision_demo(session)
-    # One open look-back case. By name: supervision's commands import blood.cli (and so this
-    # module), and supervision and trace must not depend on each other.
-    importlib.import_module("blood.trace.demo").load_trace_demo(session)
     return result

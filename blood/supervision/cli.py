@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import date
 
 import click
+from flask.cli import with_appcontext
 
 from blood import db
 from blood.accounts.scoping import Actor
-from blood.cli import blood_cli
 from blood.supervision import service as supervision
 
 
-@blood_cli.command("compute-indicators")
+@click.command("compute-indicators")
+@with_appcontext
 @click.option(
     "--day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -35,7 +36,8 @@ def compute_indicators(day, days: int) -> None:
     click.echo(f"{result.facts} indicator facts for {result.days} organisation-days ({span})")
 
 
-@blood_cli.command("evaluate-alerts")
+@click.command("evaluate-alerts")
+@with_appcontext
 def evaluate_alerts() -> None:
     """Judge the alert rules against today's facts: open new alerts, update those that
     last, close those whose condition cleared."""
@@ -45,3 +47,7 @@ def evaluate_alerts() -> None:
         f"alerts: {result.opened} opened, {result.updated} changed severity, "
         f"{result.cleared} cleared, {result.active} active"
     )
+
+
+# The commands blood.cli adds to `flask --app app blood`.
+COMMANDS = (compute_indicators, evaluate_alerts)

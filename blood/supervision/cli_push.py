@@ -9,10 +9,11 @@ import json
 import secrets
 
 import click
+from flask.cli import AppGroup, with_appcontext
 
 from blood import db
 from blood.accounts.scoping import Actor
-from blood.cli import _domain_errors_exit, blood_cli
+from blood.cli_support import domain_errors_exit
 from blood.db import utcnow
 from blood.supervision.models import PUSH_FORMATS, SUMMARY_KINDS
 from blood.supervision.service import delivery, inbound, summaries, targets
@@ -20,7 +21,7 @@ from blood.supervision.service import delivery, inbound, summaries, targets
 SYSTEM = Actor.system("cli")
 
 
-@blood_cli.group("push-target")
+@click.group("push-target", cls=AppGroup)
 def push_target() -> None:
     """Where an authority's summaries are pushed."""
 
@@ -67,7 +68,7 @@ def _kinds(text: str) -> tuple[str, ...]:
     default=None,
     help="dhis2: the mapping JSON file (docs/supervision.md)",
 )
-@_domain_errors_exit
+@domain_errors_exit
 def add_target(
     authority, name, url, format_, kinds, username, secret, generate_secret, mapping_file
 ):
@@ -99,7 +100,7 @@ def add_target(
 
 @push_target.command("list")
 @click.argument("authority")
-@_domain_errors_exit
+@domain_errors_exit
 def list_targets(authority):
     """The push targets of AUTHORITY and their deliveries."""
     with db.transaction() as session:
@@ -116,7 +117,7 @@ def list_targets(authority):
 @push_target.command("deactivate")
 @click.argument("authority")
 @click.argument("name")
-@_domain_errors_exit
+@domain_errors_exit
 def deactivate_target(authority, name):
     """Stop pushing to the target NAME of AUTHORITY."""
     with db.transaction() as session:
@@ -129,9 +130,10 @@ def deactivate_target(authority, name):
     click.echo(f"push target {name} deactivated")
 
 
-@blood_cli.command("write-summaries")
+@click.command("write-summaries")
+@with_appcontext
 @click.option("--kind", type=click.Choice(SUMMARY_KINDS), default="daily", show_default=True)
-@_domain_errors_exit
+@domain_errors_exit
 def write_summaries(kind):
     """Write every authority's summary of the period that just ended (and its outbox rows);
     a summary that exists is not written again."""
@@ -140,9 +142,10 @@ def write_summaries(kind):
     click.echo(f"{written} {kind} summaries written")
 
 
-@blood_cli.command("deliver")
+@click.command("deliver")
+@with_appcontext
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
-@_domain_errors_exit
+@domain_errors_exit
 def deliver(limit):
     """Send the outbox's due deliveries once."""
     with db.transaction() as session:
@@ -155,7 +158,7 @@ def deliver(limit):
         click.echo(f"  {error}", err=True)
 
 
-@blood_cli.group("inbound-source")
+@click.group("inbound-source", cls=AppGroup)
 def inbound_source() -> None:
     """Lower-level instances allowed to push here (federation)."""
 
@@ -168,7 +171,7 @@ def inbound_source() -> None:
     required=True,
     help="The authority of this instance that stands for the remote jurisdiction",
 )
-@_domain_errors_exit
+@domain_errors_exit
 def add_inbound_source(name, org_code):
     """Allow the lower instance NAME (its X-Blood-Sender) to push; prints its secret once."""
     with db.transaction() as session:
@@ -177,3 +180,7 @@ def add_inbound_source(name, org_code):
         )
     click.echo(f"inbound source {source.name} (id {source.id}) for {org_code.upper()}")
     click.echo(f"secret (shown once): {secret}")
+
+
+# The commands blood.cli adds to `flask --app app blood`.
+COMMANDS = (push_target, write_summaries, deliver, inbound_source)

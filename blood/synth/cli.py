@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import click
+from flask.cli import with_appcontext
 from sqlmodel import select
 
 from blood import db
-from blood.cli import blood_cli
 
 
-@blood_cli.command("synth")
+@click.command("synth")
+@with_appcontext
 @click.option(
     "--years",
     type=float,
@@ -85,3 +86,7 @@ def synth_command(years, seed, scale, end_text, rate_pairs, password):
     for table, count in sorted(result.rows.items()):
         click.echo(f"  {table:<32} {count:>12,}")
     click.echo(f"inspectors: {', '.join(user for user, _org in province.users)}")
+
+
+# The commands blood.cli adds to `flask --app app blood`.
+COMMANDS = (synth_command,)

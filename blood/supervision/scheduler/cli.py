@@ -8,8 +8,7 @@ import sys
 
 import click
 from flask import current_app
-
-from blood.cli import blood_cli
+from flask.cli import with_appcontext
 
 
 def _exit_on_signal(signum, _frame) -> None:
@@ -17,7 +16,8 @@ def _exit_on_signal(signum, _frame) -> None:
     raise SystemExit(0)
 
 
-@blood_cli.command("scheduler")
+@click.command("scheduler")
+@with_appcontext
 def scheduler() -> None:
     """Run the scheduled jobs: indicators, alerts, expiry, summaries, outbox, pruning.
 
@@ -38,3 +38,7 @@ def scheduler() -> None:
     app = current_app._get_current_object()
     click.echo(f"scheduler starting (database {app.config['DATABASE_URL'].split('://')[0]})")
     process.run(app)
+
+
+# The commands blood.cli adds to `flask --app app blood`.
+COMMANDS = (scheduler,)
