@@ -24,7 +24,8 @@ compile-translations: $(STAMP)
 run: compile-translations
 	$(BIN)/python -m blood.instance_setup
 	BLOOD_ENV=$${BLOOD_ENV:-development} $(BIN)/flask --app app db upgrade
-	BLOOD_ENV=$${BLOOD_ENV:-development} $(BIN)/flask --app app blood demo --if-empty
+	BLOOD_ENV=$${BLOOD_ENV:-development} $(BIN)/flask --app app blood demo --if-empty \
+		--push-url http://127.0.0.1:$(PORT)/api/v1/supervision/inbound
 	BLOOD_ENV=$${BLOOD_ENV:-development} PATH="$(abspath $(BIN)):$$PATH" PORT=$(PORT) \
 		WORKERS=$(WORKERS) exec $(BIN)/honcho start --no-colour -f Procfile -p $(PORT)
 

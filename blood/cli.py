@@ -247,19 +247,25 @@ def audit_verify(full: bool):
 
 @blood_cli.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only into a database with no organisations.")
-def demo(if_empty: bool):
+@click.option(
+    "--push-url",
+    default=None,
+    help="Where the province pushes its summaries (default: this instance's inbound "
+    "endpoint on port 8000)",
+)
+def demo(if_empty: bool, push_url: str | None):
     """Load the demo province (idempotent); prints new API tokens once (the hospitals' and
     the Chun'an plasma station's)."""
     from sqlmodel import select
 
     from blood.accounts.models import Organisation
-    from blood.demo import load_demo
+    from blood.demo import DEMO_PUSH_URL, load_demo
 
     with db.transaction() as session:
         if if_empty and session.exec(select(Organisation.id)).first() is not None:
             click.echo("the database holds organisations; demo data not loaded")
             return
-        result = load_demo(session)
+        result = load_demo(session, push_url=push_url or DEMO_PUSH_URL)
     if not result.created:
         click.echo("demo data already present; nothing changed")
         return
@@ -275,7 +281,8 @@ def demo(if_empty: bool):
         click.echo("blood centre: five weeks of components, issues and transfusions")
     click.echo(
         f"supervision: {result.indicator_facts} indicator facts over the demo's history, "
-        f"{result.alerts} alerts active"
+        f"{result.alerts} alerts active; ZJ-HC pushes its daily summary to CN-NHC "
+        f"({push_url or DEMO_PUSH_URL}) once the scheduler runs"
     )
     click.echo("demo users share the password shown in the README (demo only)")
     for org_code, token in result.tokens:

@@ -37,6 +37,27 @@ A, PS, BC, H, MF = (
 
 # (code, kind, parent, level, division code, Chinese name, English name)
 ORGANISATIONS = [
+    # The upper level the province reports to. In the demo it lives in the same instance,
+    # as its own tree: the province's summaries reach it through the signed inbound
+    # endpoint, as they would reach a national instance elsewhere.
+    (
+        "CN-NHC",
+        A,
+        None,
+        AuthorityLevel.NATIONAL,
+        "000000",
+        "国家卫生健康委员会（演示：上级实例）",
+        "National Health Commission (demo: the upper-level instance)",
+    ),
+    (
+        "CN-ZJ",
+        A,
+        "CN-NHC",
+        AuthorityLevel.PROVINCE,
+        "330000",
+        "浙江省（联网上报）",
+        "Zhejiang Province (as reported by its instance)",
+    ),
     (
         "ZJ-HC",
         A,
@@ -101,7 +122,12 @@ ORGANISATIONS = [
 ]
 
 # (user name, organisation, full name, roles, language)
+# Where the province pushes its summaries in the demo: this instance's own inbound endpoint
+# (`make run` passes the port it serves on).
+DEMO_PUSH_URL = "http://127.0.0.1:8000/api/v1/supervision/inbound"
+
 USERS = [
+    ("nhc.inspector", "CN-NHC", "周立平", [Role.INSPECTOR], "zh_CN"),
     ("zj.inspector", "ZJ-HC", "陈建国", [Role.INSPECTOR], "zh_CN"),
     ("zj.admin", "ZJ-HC", "周敏", [Role.ORG_ADMIN, Role.INSPECTOR], "zh_CN"),
     ("hz.inspector", "HZ-HC", "李晓燕", [Role.INSPECTOR], "zh_CN"),
@@ -151,7 +177,7 @@ class DemoResult:
         )
 
 
-def load_demo(session: Session) -> DemoResult:
+def load_demo(session: Session, *, push_url: str = DEMO_PUSH_URL) -> DemoResult:
     actor = Actor.system("demo")
     result = DemoResult()
     existing = set(session.exec(select(Organisation.code)).all())
@@ -220,5 +246,5 @@ def load_demo(session: Session) -> DemoResult:
 
     from blood.supervision.demo import load_supervision_demo
 
-    result.indicator_facts, result.alerts = load_supervision_demo(session)
+    result.indicator_facts, result.alerts = load_supervision_demo(session, push_url=push_url)
     return result
