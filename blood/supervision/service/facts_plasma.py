@@ -124,9 +124,7 @@ def _lab(session: Session, w: DayWindow, ids: list[int], facts: Facts) -> None:
     for station, *results in rows:
         reactive = [m for m, r in zip(INFECTIOUS_MARKERS, results, strict=True) if r == "reactive"]
         for marker in INFECTIOUS_MARKERS:
-            facts.add(
-                station, "reactive_rate", (marker,), int(marker in reactive), 1, total=False
-            )
+            facts.add(station, "reactive_rate", (marker,), int(marker in reactive), 1, total=False)
         facts.add(station, "reactive_rate", (), int(bool(reactive)), 1)
 
 

@@ -185,9 +185,7 @@ def _snapshot(indicator, last_day, last_rows, summed, split) -> Figure:
         days,
         last_day=last_day,
         average=average,
-        breakdown=_parts(
-            indicator, [r for r in rows if r[0]], split[indicator.code], total[1]
-        ),
+        breakdown=_parts(indicator, [r for r in rows if r[0]], split[indicator.code], total[1]),
     )
 
 
@@ -207,9 +205,7 @@ def _parts(indicator: Indicator, rows, positions: tuple[int, ...], total_den) ->
     parts = []
     for values, (n, d) in sorted(summed.items(), key=lambda item: (-item[1][0], item[0])):
         den = d if indicator.own_denominators else total_den
-        parts.append(
-            Part(dict(zip(names, values, strict=True)), n, den, indicator.value(n, den))
-        )
+        parts.append(Part(dict(zip(names, values, strict=True)), n, den, indicator.value(n, den)))
     return parts
 
 
