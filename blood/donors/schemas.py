@@ -11,6 +11,7 @@ from blood.donors.messages import reason_as_json
 from blood.donors.models import DEFERRAL_REASON_CODES
 from blood.donors.rules import QUESTIONNAIRE, RAPID_TESTS, Reason
 from blood.inputs import ABO, DIVISION, RHD, InputSchema, measure
+from blood.listing import ListQueryIn, sort_field
 from blood.validation_messages import at_most_chars, between, length, one_of
 
 
@@ -24,6 +25,14 @@ class DonorRegistrationIn(InputSchema):
     address = fields.String(validate=at_most_chars(200))
     abo = fields.String(validate=ABO)
     rhd = fields.String(validate=RHD)
+
+
+class DonorListIn(ListQueryIn):
+    """The donor list's query string: search, blood group, registration dates, sort, page."""
+
+    abo = fields.String(validate=ABO)
+    rhd = fields.String(validate=RHD)
+    sort = sort_field(("card", "name", "registered"))
 
 
 def _flags(codes, name: str, description: str) -> fields.Nested:

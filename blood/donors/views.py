@@ -24,6 +24,8 @@ from blood.donors import service as donors
 from blood.donors.hooks import DONOR_PAGE_SECTIONS
 from blood.donors.messages import DONATION_KIND_LABELS, describe
 from blood.errors import Conflict, NotFound
+from blood.inputs import ABO_GROUPS
+from blood.listing import load_list_query
 from blood.web import (
     CONFIRMED,
     FIELD_LABELS,
@@ -90,6 +92,28 @@ def find():
         flash(elsewhere.message, "info")
         return redirect(_front_page(actor))
     return redirect(url_for("donors.donor", donor_id=donor.id))
+
+
+@bp.get("/donors/list")
+@login_required
+def index():
+    """The donor list: search by card number, resident ID, phone or name; filters, sort and
+    page in the URL. A bad parameter is shown beside its field (422)."""
+    actor = _collecting_actor()
+    args = {k: v for k, v in request.args.items() if v != ""}
+    params, errors = load_list_query(schemas.DonorListIn(), args)
+    page = donors.list_donors(
+        session=db.session(), actor=actor, query=donors.DonorListQuery(**params)
+    )
+    page_html = render_template(
+        "donors/list.html",
+        page=page,
+        args=args,
+        errors=errors,
+        abo_options=[(g, g) for g in ABO_GROUPS],
+        rhd_options=[("+", _("RhD positive")), ("-", _("RhD negative"))],
+    )
+    return page_html, 422 if errors else 200
 
 
 @bp.route("/donors/new", methods=["GET", "POST"])

@@ -52,6 +52,7 @@ from blood.donors.service.profiles import (
     profile_for,
 )
 from blood.donors.service.records import DonationElsewhere, DonorOverview, donor_overview
+from blood.donors.service.listing import DONOR_SORTS, DonorListQuery, list_donors
 from blood.donors.service.registry import (
     PHONE_RE,
     RESIDENT_ID_RE,
@@ -73,6 +74,9 @@ from blood.donors.service.registry import (
 from blood.donors.service.sources import HISTORY_SOURCES, donations_of
 
 __all__ = [
+    "DONOR_SORTS",
+    "DonorListQuery",
+    "list_donors",
     "COLLECTING_KINDS",
     "DEFAULT_PROFILE",
     "DEFERRAL_REASONS",
