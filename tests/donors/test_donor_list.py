@@ -27,14 +27,14 @@ def _cards(html: str) -> list[str]:
 
 
 def test_donor_found_by_card_number(app, client, session, world):
-    wang, li, *_ = _donors(app, session, world)
+    _wang, li, *_ = _donors(app, session, world)
     login(client, "sca.registrar")
     html = client.get(f"/station/donors/list?q={li.card_number.lower()}").get_data(as_text=True)
     assert _cards(html) == [li.card_number]
 
 
 def test_donor_found_by_resident_id_through_its_keyed_hash(app, client, session, world):
-    wang, li, *_ = _donors(app, session, world)
+    _wang, li, *_ = _donors(app, session, world)
     login(client, "sca.registrar")
     number = make_resident_id(region="330127", serial=102)
     spaced = f"{number[:6]} {number[6:14]} {number[14:]}"  # typed with spaces: normalised
@@ -52,7 +52,7 @@ def test_donor_found_by_phone_through_its_keyed_hash(app, client, session, world
 
 
 def test_donor_found_by_name(app, client, session, world):
-    wang, li, zhao, other = _donors(app, session, world)
+    wang, _li, _zhao, _other = _donors(app, session, world)
     login(client, "sca.registrar")
     html = client.get("/station/donors/list", query_string={"q": "王"}).get_data(as_text=True)
     assert _cards(html) == [wang.card_number]  # not S-WZ's 王其他
@@ -70,7 +70,7 @@ def test_another_stations_donors_never_appear(app, client, session, world):
 
 
 def test_filter_sort_and_paging_keep_each_other(app, client, session, world):
-    wang, li, zhao, other = _donors(app, session, world)
+    wang, _li, zhao, _other = _donors(app, session, world)
     login(client, "sca.registrar")
     with app.app_context():
         actor = as_user(session, world, "sca.registrar")

@@ -45,6 +45,7 @@ from blood.donors.service.eligibility import (
     donor_history,
     history_blockers,
 )
+from blood.donors.service.listing import DONOR_SORTS, DonorListQuery, list_donors
 from blood.donors.service.lookback import record_reactive_donation
 from blood.donors.service.profiles import (
     DEFAULT_PROFILE,
@@ -52,7 +53,6 @@ from blood.donors.service.profiles import (
     profile_for,
 )
 from blood.donors.service.records import DonationElsewhere, DonorOverview, donor_overview
-from blood.donors.service.listing import DONOR_SORTS, DonorListQuery, list_donors
 from blood.donors.service.registry import (
     PHONE_RE,
     RESIDENT_ID_RE,
@@ -74,17 +74,16 @@ from blood.donors.service.registry import (
 from blood.donors.service.sources import HISTORY_SOURCES, donations_of
 
 __all__ = [
-    "DONOR_SORTS",
-    "DonorListQuery",
-    "list_donors",
     "COLLECTING_KINDS",
     "DEFAULT_PROFILE",
     "DEFERRAL_REASONS",
+    "DONOR_SORTS",
     "HISTORY_SOURCES",
     "PHONE_RE",
     "RESIDENT_ID_RE",
     "AlreadyRegistered",
     "DonationElsewhere",
+    "DonorListQuery",
     "DonorOverview",
     "DonorRegistration",
     "EligibilityAnswer",
@@ -112,6 +111,7 @@ __all__ = [
     "in_scope",
     "lift_deferral",
     "lift_refusal",
+    "list_donors",
     "local_today",
     "may_see_contact",
     "parse_resident_id",

@@ -63,7 +63,9 @@ def list_donors(
     if query.rhd:
         statement = statement.where(Donor.rhd == query.rhd)
     if query.date_from:
-        statement = statement.where(Donor.registered_at >= datetime.combine(query.date_from, time(), UTC))
+        statement = statement.where(
+            Donor.registered_at >= datetime.combine(query.date_from, time(), UTC)
+        )
     if query.date_to:
         end = datetime.combine(query.date_to + timedelta(days=1), time(), UTC)
         statement = statement.where(Donor.registered_at < end)
