@@ -8,9 +8,12 @@ from marshmallow import fields
 
 from blood.donors.schemas import ScreeningIn
 from blood.inputs import ABO, DIVISION_CODE, RHD, InputSchema, code, din_text, measure
+from blood.listing import ListQueryIn, sort_field
+from blood.stock.lifecycle import LIVE
 from blood.stock.models import (
     COMPONENTS,
     DISCARD_REASON_CODES,
+    GROUPS,
     MEASURED_MARKERS,
     SERVICE_DISCARD_REASONS,
 )
@@ -26,6 +29,17 @@ from blood.validation_messages import (
 COMPONENT = one_of(COMPONENTS)
 PRODUCT = pattern(r"^[EFef]\d{4}$", _l("E or F and 4 digits, e.g. E0001."))
 MANUAL_REASONS = [c for c in DISCARD_REASON_CODES if c not in SERVICE_DISCARD_REASONS]
+GROUP_NAMES = [f"{abo}{rhd}" for abo, rhd in GROUPS]
+
+
+class UnitListIn(ListQueryIn):
+    """The unit list's query string: DIN search, state, component, group, expiry dates
+    (``from``/``to``), sort, page."""
+
+    state = fields.String(validate=one_of(sorted(s.value for s in LIVE)))
+    component = fields.String(validate=COMPONENT)
+    group = fields.String(validate=one_of(GROUP_NAMES))
+    sort = sort_field(("din", "component", "group", "expires", "state"))
 
 
 class BloodDonationIn(ScreeningIn):

@@ -4,6 +4,7 @@ call and the templates ask no questions of their own (who may restock, what bloc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
@@ -11,6 +12,7 @@ from blood import settings
 from blood.accounts.models import User
 from blood.accounts.roles import Role
 from blood.accounts.scoping import Actor
+from blood.db import utcnow
 from blood.pagination import Page, PageRequest
 from blood.stock.models import (
     BloodDonation,
@@ -27,6 +29,7 @@ from blood.stock.service.release import (
     release_overview,
 )
 from blood.stock.service.units import (
+    UnitListQuery,
     live_units,
     may_restock,
     open_excursions,
@@ -85,20 +88,28 @@ class UnitsPage:
     excursions: dict[int, TemperatureExcursion] = field(default_factory=dict)
     restockable: set[int] = field(default_factory=set)
     may_release: bool = False
+    near_expiry: set[int] = field(default_factory=set)  # expiring within NEAR_EXPIRY_HOURS
 
 
-def units_page(*, session: Session, actor: Actor, page: PageRequest) -> UnitsPage:
+NEAR_EXPIRY_HOURS = 72
+
+
+def units_page(
+    *, session: Session, actor: Actor, page: PageRequest, query: UnitListQuery | None = None
+) -> UnitsPage:
     """The units page of a blood centre or hospital: a page of its live units, the open
     temperature excursions among them, which it may restock, and (a centre) what may be
     released."""
-    listed = live_units(session=session, actor=actor, page=page)
+    listed = live_units(session=session, actor=actor, page=page, query=query)
     units = listed.items
+    soon = utcnow() + timedelta(hours=NEAR_EXPIRY_HOURS)
     return UnitsPage(
         listed=listed,
         release=release_overview(session=session, actor=actor),
         excursions=open_excursions(session=session, units=units),
         restockable={u.id for u in units if may_restock(session=session, actor=actor, unit=u)},
         may_release=actor.has_role(Role.QUALITY, Role.LAB),
+        near_expiry={u.id for u in units if u.expires_at <= soon},
     )
 
 

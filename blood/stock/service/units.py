@@ -9,6 +9,8 @@ people do to a unit by hand (``unit_actions``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +20,7 @@ from blood import isbt128
 from blood.accounts.models import Organisation
 from blood.accounts.scoping import Actor, visible_org_ids
 from blood.errors import NotFound, ValidationFailed
+from blood.listing import order_by_sort
 from blood.pagination import Page, PageRequest, fetch_page
 from blood.stock.lifecycle import LIVE
 from blood.stock.models import Unit
@@ -55,12 +58,14 @@ __all__ = [
     "MANUAL_DISCARD_REASONS",
     "ON_HAND",
     "STATE_WORDS",
+    "UNIT_SORTS",
     "GroupUnknown",
     "Move",
     "Moves",
     "TransitionRefused",
     "UnitBlocked",
     "UnitExpired",
+    "UnitListQuery",
     "discard_donation_units",
     "find_unit",
     "find_units",
@@ -138,14 +143,58 @@ def own_units(*, session: Session, actor: Actor, unit_ids: list[int]) -> list[Un
     return _held(session, acting_holder(session=session, actor=actor), unit_ids)
 
 
-def live_units(*, session: Session, actor: Actor, page: PageRequest) -> Page[Unit]:
+# The columns a unit list may be sorted by (``?sort=-expires``).
+UNIT_SORTS = {
+    "din": Unit.din,
+    "component": Unit.component,
+    "group": Unit.abo,
+    "expires": Unit.expires_at,
+    "state": Unit.state,
+}
+
+
+@dataclass(frozen=True)
+class UnitListQuery:
+    """The unit list's search (DIN), filters, expiry dates and sort."""
+
+    q: str | None = None
+    state: str | None = None
+    component: str | None = None
+    group: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str | None = None
+    page: int = 1
+
+
+def live_units(
+    *, session: Session, actor: Actor, page: PageRequest, query: UnitListQuery | None = None
+) -> Page[Unit]:
     """The units the actor's blood centre or hospital holds that may still change state
-    (waiting for tests, in stock, returned), by state then first to expire, a page at a
-    time."""
+    (waiting for tests, in stock, returned), first to expire first unless sorted otherwise,
+    searched by DIN and filtered by state, component, group and expiry dates."""
+    query = query or UnitListQuery()
     holder = acting_holder(session=session, actor=actor)
-    statement = (
-        select(Unit)
-        .where(Unit.owner_id == holder.id, Unit.state.in_([s.value for s in LIVE]))
-        .order_by(Unit.state, Unit.expires_at, Unit.id)
+    statement = select(Unit).where(
+        Unit.owner_id == holder.id, Unit.state.in_([s.value for s in LIVE])
     )
+    if query.q:
+        statement = statement.where(Unit.din.contains(query.q.strip().upper(), autoescape=True))
+    if query.state:
+        statement = statement.where(Unit.state == query.state)
+    if query.component:
+        statement = statement.where(Unit.component == query.component)
+    if query.group:
+        statement = statement.where(Unit.abo == query.group[:-1], Unit.rhd == query.group[-1])
+    if query.date_from:
+        statement = statement.where(
+            Unit.expires_at >= datetime.combine(query.date_from, time(), UTC)
+        )
+    if query.date_to:
+        end = datetime.combine(query.date_to + timedelta(days=1), time(), UTC)
+        statement = statement.where(Unit.expires_at < end)
+    if query.sort:
+        statement = order_by_sort(statement, UNIT_SORTS, query.sort, "expires", Unit.id)
+    else:
+        statement = statement.order_by(Unit.state, Unit.expires_at, Unit.id)
     return fetch_page(session, statement, page)

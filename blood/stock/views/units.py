@@ -9,10 +9,11 @@ from flask_login import login_required
 
 from blood import db
 from blood.accounts.auth import require_actor
+from blood.listing import load_list_query
 from blood.pagination import PageRequest
 from blood.stock import schemas
 from blood.stock import service as stock
-from blood.stock.lifecycle import Action, UnitState
+from blood.stock.lifecycle import LIVE, Action, UnitState
 from blood.stock.views import bp, chosen_ids
 from blood.web import confirmation_page, confirmed, flash_errors, load_form, submit
 
@@ -44,15 +45,29 @@ def units():
             return redirect(url_for("stock.units")), 303
         flash(_("%(n)d units released for use.", n=len(result.value)), "success")
         return redirect(url_for("stock.units"))
-    page = stock.units_page(session=session, actor=actor, page=PageRequest.from_args(request.args))
-    return render_template(
+    args = {k: v for k, v in request.args.items() if v != ""}
+    params, errors = load_list_query(schemas.UnitListIn(), args)
+    page = stock.units_page(
+        session=session,
+        actor=actor,
+        page=PageRequest(params.get("page", 1)),
+        query=stock.UnitListQuery(**params),
+    )
+    body = render_template(
         "stock/units.html",
+        args=args,
+        errors=errors,
+        group_options=[(g, g) for g in schemas.GROUP_NAMES],
+        state_options=sorted(
+            ((state.value, stock.STATE_WORDS[state]) for state in LIVE), key=lambda o: o[0]
+        ),
         page=page,
         units=page.listed.items,
         hospitals=stock.other_hospitals(session=session, actor=actor),
         reasons=stock.MANUAL_DISCARD_REASONS,
         states=stock.STATE_WORDS,
     )
+    return body, 422 if errors else 200
 
 
 def _unit_question(action: str, unit) -> dict[str, str]:
