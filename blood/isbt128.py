@@ -102,3 +102,117 @@ def parse_din(text: str, *, require_check: bool = False) -> ScannedDin:
 def _require_din(din: str) -> None:
     if not DIN_RE.match(din):
         raise InvalidDin("shape", din=din)
+
+
+# --- label data (the four quadrants of an ISBT 128 label, and their barcodes) -------------
+
+# ISBT 128 ABO/RhD codes (data structure 002, first two characters).
+ABO_RHD_CODES: dict[tuple[str, str], str] = {
+    ("O", "-"): "95",
+    ("O", "+"): "51",
+    ("A", "-"): "06",
+    ("A", "+"): "62",
+    ("B", "-"): "17",
+    ("B", "+"): "73",
+    ("AB", "-"): "28",
+    ("AB", "+"): "84",
+}
+
+# Data identifiers of the label's barcodes.
+DIN_ID = "="
+ABO_RHD_ID = "=%"
+PRODUCT_ID = "=<"
+EXPIRY_ID = "&>"
+COLLECTION_ID = "&*"
+
+# Source plasma for fractionation has no code in the local table of blood-centre products;
+# a local placeholder, like that table's (deployments print the licensed ICCBBA code).
+SOURCE_PLASMA_PRODUCT_CODE = "E0010"
+
+
+def abo_rhd_code(abo: str | None, rhd: str | None) -> str | None:
+    """The two-digit ISBT 128 group code (``O``, ``-`` → ``95``); None while unknown."""
+    if not abo or not rhd:
+        return None
+    rhd = {"−": "-", "pos": "+", "neg": "-"}.get(rhd, rhd)
+    return ABO_RHD_CODES.get((abo.upper(), rhd))
+
+
+def abo_rhd_data(abo: str | None, rhd: str | None) -> str | None:
+    """Barcode data of the group: ``=%`` + group code + ``00`` (no special messages)."""
+    code = abo_rhd_code(abo, rhd)
+    return None if code is None else f"{ABO_RHD_ID}{code}00"
+
+
+def product_data(product_code: str, division: str = "00", donation_type: str = "0") -> str:
+    """Barcode data of the product: ``=<`` + the 5-character product description code,
+    the type of donation (``0``: not specified) and the 2-character division."""
+    if not re.match(r"^[A-Z]\d{4}$", product_code or ""):
+        raise ValueError(f"not a product description code: {product_code!r}")
+    if not re.match(r"^[0-9A-Z]{2}$", division or ""):
+        raise ValueError(f"not a division: {division!r}")
+    return f"{PRODUCT_ID}{product_code}{donation_type}{division}"
+
+
+def isbt_datetime(moment) -> str:
+    """The ISBT 128 date-and-time ``cyyjjjhhmm``: century digit (0 for 2000–2099), year
+    in the century, day of the year (001–366), hour and minute."""
+    century = moment.year // 100 - 20
+    if not 0 <= century <= 9:
+        raise ValueError(f"year out of range: {moment.year}")
+    return (
+        f"{century}{moment.year % 100:02d}{moment.timetuple().tm_yday:03d}"
+        f"{moment.hour:02d}{moment.minute:02d}"
+    )
+
+
+def expiry_data(moment) -> str:
+    """Barcode data of the expiry: ``&>`` + ``cyyjjjhhmm``."""
+    return f"{EXPIRY_ID}{isbt_datetime(moment)}"
+
+
+def collection_data(moment) -> str:
+    """Barcode data of the collection date and time: ``&*`` + ``cyyjjjhhmm``."""
+    return f"{COLLECTION_ID}{isbt_datetime(moment)}"
+
+
+@dataclass(frozen=True)
+class LabelData:
+    """What a label prints, quadrant by quadrant, with each quadrant's barcode data."""
+
+    din: str
+    check: str
+    flag: int
+    din_data: str
+    group_code: str | None
+    group_data: str | None
+    product_code: str
+    division: str
+    product_data: str
+    expiry_data: str | None
+    collection_data: str
+
+
+def label_data(
+    *,
+    din: str,
+    abo: str | None,
+    rhd: str | None,
+    product_code: str,
+    division: str = "00",
+    collected_at,
+    expires_at=None,
+) -> LabelData:
+    return LabelData(
+        din=din,
+        check=check_character(din),
+        flag=flag_value(din),
+        din_data=barcode_data(din),
+        group_code=abo_rhd_code(abo, rhd),
+        group_data=abo_rhd_data(abo, rhd),
+        product_code=product_code,
+        division=division,
+        product_data=product_data(product_code, division),
+        expiry_data=None if expires_at is None else expiry_data(expires_at),
+        collection_data=collection_data(collected_at),
+    )
