@@ -20,16 +20,13 @@ from sqlmodel import Session, select
 
 from blood import audit, settings
 from blood.accounts.models import Organisation
-from blood.accounts.roles import OrgKind, Role
-from blood.accounts.scoping import Actor, require_role
+from blood.accounts.scoping import Actor
 from blood.db import utcnow
-from blood.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from blood.pagination import Page, PageRequest, fetch_page
+from blood.errors import Conflict, NotFound, ValidationFailed
 from blood.supervision.formats import Outcome, Outgoing, dhis2, native
 from blood.supervision.models import (
     DEAD,
     DELIVERED,
-    DELIVERY_STATES,
     DHIS2,
     IN_FLIGHT,
     PENDING,
@@ -37,44 +34,11 @@ from blood.supervision.models import (
     SUMMARY_KINDS,
     Delivery,
     PushTarget,
-    Summary,
 )
 from blood.supervision.service import sealed
 from blood.supervision.service.delivery import send, sender_name
+from blood.supervision.service.push_admin import managed_authority, may_manage_pushes
 from blood.supervision.service.summaries import SCHEMA_VERSION
-
-
-def managed_authority(
-    session: Session, actor: Actor, authority_code: str | None = None
-) -> Organisation:
-    """The authority whose targets the actor manages: its own (an org_admin of an
-    authority), or the one named (the system, from the CLI)."""
-    if actor.is_system:
-        if not authority_code:
-            raise NotFound()
-        org = session.exec(
-            select(Organisation).where(Organisation.code == authority_code.upper())
-        ).first()
-        if org is None or org.kind != OrgKind.AUTHORITY:
-            raise NotFound(code=authority_code)
-        return org
-    own = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
-    if own is None or own.kind != OrgKind.AUTHORITY:
-        raise Forbidden()
-    require_role(actor, Role.ORG_ADMIN)
-    if authority_code and authority_code.upper() != own.code:
-        raise NotFound(code=authority_code)
-    return own
-
-
-def may_manage_pushes(session: Session, actor: Actor) -> bool:
-    """Whether the push pages are the actor's (the menu asks the same as the pages)."""
-    try:
-        managed_authority(session, actor)
-    except (Forbidden, NotFound):
-        return False
-    return True
-
 
 # --- targets -------------------------------------------------------------------------------
 
@@ -337,71 +301,30 @@ def test_delivery(
     return TestAnswer(target, outcome, outgoing.body.decode("utf-8", errors="replace"))
 
 
-# --- deliveries ----------------------------------------------------------------------------
+# --- deliveries (their admin reads and the retry live in deliveries_admin; kept here) -------
 
+from blood.supervision.service.deliveries_admin import (  # noqa: E402
+    DeliveryView,
+    get_delivery,
+    list_deliveries,
+    retry_delivery,
+)
 
-@dataclass(frozen=True)
-class DeliveryView:
-    delivery: Delivery
-    summary: Summary
-    target: PushTarget
-
-
-def list_deliveries(
-    *, session: Session, actor: Actor, page: PageRequest, state: str | None = DEAD
-) -> Page[DeliveryView]:
-    """The authority's deliveries in one state (default: dead, the dead-letter list),
-    newest first."""
-    authority = managed_authority(session, actor)
-    if state is not None and state not in DELIVERY_STATES:
-        raise ValidationFailed({"state": [", ".join(DELIVERY_STATES)]}, location="query")
-    statement = (
-        select(Delivery, Summary, PushTarget)
-        .join(Summary, Summary.id == Delivery.summary_id)
-        .join(PushTarget, PushTarget.id == Delivery.target_id)
-        .where(PushTarget.authority_id == authority.id)
-        .order_by(Delivery.last_attempt_at.desc(), Delivery.id.desc())
-    )
-    if state is not None:
-        statement = statement.where(Delivery.state == state)
-    found = fetch_page(session, statement, page)
-    return Page(
-        [DeliveryView(d, s, t) for d, s, t in found.items], found.page, found.size, found.total
-    )
-
-
-def get_delivery(*, session: Session, actor: Actor, delivery_id: int) -> DeliveryView:
-    authority = managed_authority(session, actor)
-    row = session.execute(
-        select(Delivery, Summary, PushTarget)
-        .join(Summary, Summary.id == Delivery.summary_id)
-        .join(PushTarget, PushTarget.id == Delivery.target_id)
-        .where(Delivery.id == delivery_id, PushTarget.authority_id == authority.id)
-    ).first()
-    if row is None:
-        raise NotFound()
-    return DeliveryView(*row)
-
-
-def retry_delivery(
-    *, session: Session, actor: Actor, delivery_id: int, now: datetime | None = None
-) -> Delivery:
-    """A dead delivery goes back to pending, due now: one more attempt (if it fails, it is
-    dead again). Audited."""
-    view = get_delivery(session=session, actor=actor, delivery_id=delivery_id)
-    delivery = view.delivery
-    if delivery.state != DEAD:
-        raise Conflict(_l("Only a dead delivery can be retried."))
-    before = audit.snapshot(delivery)
-    delivery.state = PENDING
-    delivery.next_attempt_at = now or utcnow()
-    session.add(delivery)
-    audit.record(
-        session,
-        actor,
-        "supervision.delivery.retry",
-        delivery,
-        before=before,
-        organisation=session.get(Organisation, view.target.authority_id),
-    )
-    return delivery
+__all__ = [
+    "DeliveryView",
+    "TargetInput",
+    "TargetView",
+    "TestAnswer",
+    "create_target",
+    "deactivate_target",
+    "get_delivery",
+    "get_target",
+    "list_deliveries",
+    "list_targets",
+    "managed_authority",
+    "may_manage_pushes",
+    "retry_delivery",
+    "target_named",
+    "test_delivery",
+    "test_document",
+]

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from blood import isbt128
@@ -31,40 +30,13 @@ from blood.stock.models import BloodDonation, BloodTestResult, ProductCode, Unit
 from blood.stock.service.markers import RESULT_WORDS, marker_label
 from blood.stock.service.unit_words import DISCARD_REASONS, STATE_WORDS
 from blood.trace.models import CaseUnit, LookbackCase
-from blood.trace.service.words import donor_mask
+from blood.trace.service.words import (
+    DONATION_KIND_WORDS,
+    EVENT_WORDS,
+    PLASMA_STATE_WORDS,
+    donor_mask,
+)
 from blood.validation_messages import describe_invalid_din
-
-EVENT_WORDS = {
-    "collected": _l("Collected at %(organisation)s"),
-    "tested": _l("Tested at %(organisation)s: %(results)s"),
-    "release": _l("Released from quarantine at %(organisation)s"),
-    "reserve": _l("Reserved at %(organisation)s"),
-    "unreserve": _l("Reservation cancelled at %(organisation)s"),
-    "issue": _l("Issued by %(organisation)s to %(counterpart)s"),
-    "receive": _l("Received at %(organisation)s"),
-    "hold": _l("Put on hold at %(organisation)s (temperature excursion)"),
-    "transfuse": _l("Transfused at %(organisation)s"),
-    "return": _l("Returned by %(organisation)s to %(counterpart)s"),
-    "restock": _l("Restocked at %(organisation)s"),
-    "discard": _l("Discarded at %(organisation)s"),
-    "expire": _l("Expired at %(organisation)s"),
-    "block": _l("Blocked by a look-back at %(organisation)s"),
-    "shipped": _l("Shipped by %(organisation)s to %(counterpart)s (shipment %(number)s)"),
-    "manufacturer_received": _l("Received by %(counterpart)s (shipment %(number)s)"),
-    "destroyed": _l("Marked for destruction at %(organisation)s"),
-}
-PLASMA_STATE_WORDS = {
-    PlasmaState.QUARANTINE: _l("in quarantine"),
-    PlasmaState.RELEASED: _l("released"),
-    PlasmaState.SHIPPED: _l("shipped to a manufacturer"),
-    PlasmaState.DESTROYED: _l("destroyed"),
-    PlasmaState.BLOCKED: _l("blocked by a look-back"),
-}
-DONATION_KIND_WORDS = {
-    "plasma": _l("Source plasma (apheresis)"),
-    "whole_blood": _l("Whole blood"),
-    "platelets": _l("Apheresis platelets"),
-}
 
 
 @dataclass(frozen=True)
@@ -407,39 +379,7 @@ def _plasma_unit(
     return trace
 
 
-@dataclass(frozen=True)
-class DonorTrace:
-    donor_id: int
-    donor: str
-    donations: list[Trace]
+# The trace of a donor (every donation) lives in its own module; kept importable from here.
+from blood.trace.service.donor_trace import DonorTrace, trace_donor  # noqa: E402
 
-
-def trace_donor(*, session: Session, actor: Actor, donor_id: int) -> DonorTrace:
-    """Every donation of a donor the actor may see the donation of, latest first."""
-    donor = session.get(Donor, donor_id)
-    if donor is None:
-        raise NotFound()
-    visible = _visible(session, actor)
-    dins = [
-        (at, din, org)
-        for at, din, org in session.exec(
-            select(Collection.started_at, Collection.din, Collection.station_id).where(
-                Collection.donor_id == donor_id
-            )
-        ).all()
-    ] + [
-        (at, din, org)
-        for at, din, org in session.exec(
-            select(BloodDonation.collected_at, BloodDonation.din, BloodDonation.centre_id).where(
-                BloodDonation.donor_id == donor_id
-            )
-        ).all()
-    ]
-    seen = [d for d in dins if visible is None or d[2] in visible]
-    if not seen:
-        raise NotFound()
-    traces = [
-        trace_din(session=session, actor=actor, din=din)
-        for _at, din, _org in sorted(seen, key=lambda d: d[0], reverse=True)
-    ]
-    return DonorTrace(donor_id, donor_mask(donor), traces)
+__all__ = ["DonorTrace", "Trace", "trace_din", "trace_donor"]
