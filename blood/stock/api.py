@@ -32,7 +32,8 @@ class Orders(MethodView):
     @blp.response(201, schemas.OrderOut)
     @blp.doc(security=SECURITY)
     def post(self, data):
-        """Order units from a blood centre (component, ABO/RhD, quantity, urgency)."""
+        """Order units from a blood centre (component, ABO/RhD, quantity, urgency; optionally
+        the time they are needed by, ``needed_by``)."""
         session = db.session()
         order = stock.create_order(
             session=session,
@@ -41,6 +42,7 @@ class Orders(MethodView):
             urgency=data["urgency"],
             note=data.get("note"),
             lines=[stock.OrderLineInput(**line) for line in data["lines"]],
+            needed_by=data.get("needed_by"),
         )
         return stock.order_detail(session=session, order=order)
 

@@ -264,6 +264,7 @@ class Order(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(max_length=100)
+    needed_by: datetime | None = None  # when the hospital needs the units (optional)
 
 
 class OrderLine(SQLModel, table=True):

@@ -79,6 +79,22 @@ class OrderIn(InputSchema):
     )
     note = fields.String(validate=at_most_chars(500))
     lines = fields.List(fields.Nested(OrderLineIn), required=True, validate=items(1, 20))
+    needed_by = fields.DateTime(
+        metadata={
+            "description": "Optional: when the hospital needs the units (ISO 8601; a time "
+            "without an offset is the hospital's local time)."
+        },
+    )
+
+
+class OrderListIn(ListQueryIn):
+    """The order list's query string: number search, state, urgency, the other party's code
+    (``organisation``), creation dates, sort, page."""
+
+    state = fields.String(validate=one_of(["open", "partial", "fulfilled", "cancelled"]))
+    urgency = fields.String(validate=one_of(["routine", "urgent", "emergency"]))
+    organisation = code("The other party's organisation code")
+    sort = sort_field(("number", "created", "needed", "urgency", "state"))
 
 
 class ReceiptLineIn(InputSchema):
@@ -188,6 +204,7 @@ class OrderOut(ma.Schema):
     urgency = fields.String()
     status = fields.String()
     created_at = fields.AwareDateTime()
+    needed_by = fields.AwareDateTime(allow_none=True)
     lines = fields.List(fields.Nested(OrderLineOut))
 
 

@@ -5,7 +5,8 @@ otherwise)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -19,6 +20,7 @@ from blood.accounts.scoping import Actor, require_role, visible_org_ids
 from blood.accounts.service import organisation_codes
 from blood.db import utcnow
 from blood.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from blood.listing import order_by_sort
 from blood.pagination import Page, PageRequest, fetch_page
 from blood.sequences import next_value
 from blood.stock.lifecycle import UnitState
@@ -54,6 +56,7 @@ def create_order(
     urgency: str,
     lines: list[OrderLineInput],
     note: str | None = None,
+    needed_by: datetime | None = None,
 ) -> Order:
     require_role(actor, Role.TRANSFUSION_OFFICER)
     hospital = acting_hospital(session=session, actor=actor)
@@ -73,6 +76,12 @@ def create_order(
             errors[f"{key}.abo"] = [_("Not an ABO/RhD group.")]
         if line.quantity <= 0:
             errors[f"{key}.quantity"] = [_("Must be more than 0.")]
+    if needed_by is not None:
+        if needed_by.tzinfo is None:  # as typed in the form: the hospital's local time
+            needed_by = needed_by.replace(tzinfo=ZoneInfo(hospital.timezone))
+        needed_by = needed_by.astimezone(UTC)
+        if needed_by < utcnow() - timedelta(minutes=5):
+            errors["needed_by"] = [_("This time has already passed.")]
     if errors:
         raise ValidationFailed(errors)
     order = Order(
@@ -82,6 +91,7 @@ def create_order(
         urgency=urgency,
         note=(note or "").strip() or None,
         created_by=actor.name,
+        needed_by=needed_by,
     )
     session.add(order)
     session.flush()
@@ -122,6 +132,93 @@ def list_orders(*, session: Session, actor: Actor, page: PageRequest) -> Page[Or
     its jurisdiction), newest first, a page at a time."""
     statement = _visible_orders(actor).order_by(Order.created_at.desc(), Order.id.desc())
     return fetch_page(session, statement, page)
+
+
+URGENCY_RANK = sa.case({"emergency": 0, "urgent": 1, "routine": 2}, value=Order.urgency, else_=3)
+# The columns an order list may be sorted by (``?sort=needed``, ``?sort=-created``).
+ORDER_SORTS = {
+    "number": Order.number,
+    "created": Order.created_at,
+    "needed": Order.needed_by,
+    "urgency": URGENCY_RANK,
+    "state": Order.status,
+}
+
+
+@dataclass(frozen=True)
+class OrderListQuery:
+    """The order list's search (order number), filters and sort; ``organisation`` is the
+    other party's code (the hospital, for a centre; the centre, for a hospital)."""
+
+    q: str | None = None
+    state: str | None = None
+    urgency: str | None = None
+    organisation: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str | None = None
+    page: int = 1
+
+
+def order_counterparts(*, session: Session, actor: Actor) -> list[Organisation]:
+    """The organisations on the other side of the orders the actor may see (the order list's
+    organisation filter): hospitals for a centre, centres for a hospital, both for others."""
+    visible = _visible_orders(actor).subquery()
+    ids = select(visible.c.hospital_id).union(select(visible.c.centre_id))
+    statement = select(Organisation).where(Organisation.id.in_(ids))
+    if actor.organisation_id is not None:
+        statement = statement.where(Organisation.id != actor.organisation_id)
+    return list(session.exec(statement.order_by(Organisation.code)).all())
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    """One order of a list, with its parties and lines (loaded for the whole page at once)."""
+
+    order: Order
+    hospital: Organisation
+    centre: Organisation
+    lines: list[OrderLine]
+
+
+def order_list(
+    *, session: Session, actor: Actor, query: OrderListQuery, size: int | None = None
+) -> Page[OrderRow]:
+    """A page of the orders the actor may see, searched, filtered and sorted; the parties and
+    lines of the page come in two more queries."""
+    statement = _visible_orders(actor)
+    if query.q:
+        statement = statement.where(Order.number.contains(query.q.strip().upper(), autoescape=True))
+    if query.state:
+        statement = statement.where(Order.status == query.state)
+    if query.urgency:
+        statement = statement.where(Order.urgency == query.urgency)
+    if query.organisation:
+        party = select(Organisation.id).where(Organisation.code == query.organisation.upper())
+        statement = statement.where(
+            sa.or_(Order.hospital_id.in_(party), Order.centre_id.in_(party))
+        )
+    if query.date_from:
+        start = datetime.combine(query.date_from, time(), UTC)
+        statement = statement.where(Order.created_at >= start)
+    if query.date_to:
+        end = datetime.combine(query.date_to + timedelta(days=1), time(), UTC)
+        statement = statement.where(Order.created_at < end)
+    if (query.sort or "").lstrip("-") == "needed":
+        # Orders without a needed-by time come after those with one, either way.
+        statement = statement.order_by(Order.needed_by.is_(None))
+    statement = order_by_sort(statement, ORDER_SORTS, query.sort, "-created", Order.id)
+    request = PageRequest(query.page, size) if size else PageRequest(query.page)
+    found = fetch_page(session, statement, request)
+    wanted = {i for o in found.items for i in (o.hospital_id, o.centre_id)}
+    orgs = (
+        {o.id: o for o in session.exec(select(Organisation).where(Organisation.id.in_(wanted)))}
+        if wanted
+        else {}
+    )
+    lines = lines_by_order(session=session, orders=found.items)
+    rows = [OrderRow(o, orgs[o.hospital_id], orgs[o.centre_id], lines[o.id]) for o in found.items]
+    return replace(found, items=rows)
 
 
 def order_page(*, session: Session, actor: Actor, page: PageRequest) -> Page[OrderDetail]:
@@ -172,6 +269,7 @@ class OrderDetail:
     status: str
     created_at: datetime
     lines: list[OrderLine]
+    needed_by: datetime | None = None
 
 
 def order_details(*, session: Session, orders: list[Order]) -> list[OrderDetail]:
@@ -188,6 +286,7 @@ def order_details(*, session: Session, orders: list[Order]) -> list[OrderDetail]
             status=o.status,
             created_at=o.created_at,
             lines=lines[o.id],
+            needed_by=o.needed_by,
         )
         for o in orders
     ]

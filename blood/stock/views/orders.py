@@ -3,6 +3,7 @@ the receiving hospital confirms the receipt."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -11,17 +12,24 @@ from flask_login import login_required
 
 from blood import db
 from blood.accounts.auth import require_actor
-from blood.pagination import PageRequest
+from blood.listing import load_list_query
 from blood.stock import schemas
 from blood.stock import service as stock
 from blood.stock.views import bp, chosen_ids
 from blood.web import Submission, confirmation_page, confirmed, submit
 
 
+def _line_indices() -> list[int]:
+    """The numbers of the order lines posted (``quantity.0``, ``quantity.3`` …)."""
+    found = (re.fullmatch(r"quantity\.(\d{1,2})", key) for key in request.form)
+    return sorted({int(match.group(1)) for match in found if match})
+
+
 def _order_form() -> dict[str, Any]:
-    """The order form as the API's shape: up to four lines, a line per filled quantity."""
+    """The order form as the API's shape: a line per filled quantity (lines are added and
+    removed on the page; their numbers need not be consecutive)."""
     lines = []
-    for index in range(4):
+    for index in _line_indices():
         quantity = request.form.get(f"quantity.{index}", "").strip()
         if quantity:
             group = request.form.get(f"group.{index}", "")
@@ -37,6 +45,7 @@ def _order_form() -> dict[str, Any]:
         "centre": request.form.get("centre", ""),
         "urgency": request.form.get("urgency", ""),
         "note": request.form.get("note", ""),
+        "needed_by": request.form.get("needed_by", ""),
         "lines": lines,
     }
 
@@ -57,25 +66,33 @@ def orders():
                 urgency=data["urgency"],
                 note=data.get("note"),
                 lines=[stock.OrderLineInput(**line) for line in data["lines"]],
+                needed_by=data.get("needed_by"),
             ),
             data=_order_form(),
         )
         if result.ok:
             flash(_("Order %(number)s sent.", number=result.value.number), "success")
             return redirect(url_for("stock.order", order_id=result.value.id))
+    args = {k: v for k, v in request.args.items() if v != ""}
+    params, list_errors = load_list_query(schemas.OrderListIn(), args)
+    status = result.status if result.errors else (422 if list_errors else 200)
     return (
         render_template(
             "stock/orders.html",
-            orders=stock.list_orders(
-                session=session, actor=actor, page=PageRequest.from_args(request.args)
+            orders=stock.order_list(
+                session=session, actor=actor, query=stock.OrderListQuery(**params)
             ),
+            args=args,
+            list_errors=list_errors,
+            parties=stock.order_counterparts(session=session, actor=actor),
             centres=stock.blood_centres(session=session),
             groups=stock.GROUPS,
             errors=result.errors,
             form=request.form,
+            line_indices=_line_indices() or [0],
             can_order=stock.may_order(actor),
         ),
-        result.status,
+        status,
     )
 
 
