@@ -5,7 +5,7 @@ outbox row per active push target that takes its kind."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -136,3 +136,53 @@ def test_the_cli_writes_summaries(runner, world):
     result = runner.invoke(args=["blood", "write-summaries", "--kind", "weekly"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("4 weekly summaries written")
+
+
+def _to_urumqi(app, session, world, code="WZ"):
+    with app.app_context():
+        authority = world.org(code)
+        authority.timezone = "Asia/Urumqi"  # UTC+6: two hours behind Shanghai
+        session.add(authority)
+        session.commit()
+
+
+def _written_codes(session) -> list[str]:
+    session.expire_all()
+    return sorted(s.document["authority"]["code"] for s in session.exec(select(Summary)).all())
+
+
+def test_a_zone_filter_writes_only_the_authorities_of_that_zone(app, session, world):
+    _to_urumqi(app, session, world)
+    shanghai_six = datetime(2026, 12, 6, 22, 0, tzinfo=UTC)  # 06:00 on the 7th in Shanghai
+    with app.app_context():
+        written = write_summaries(
+            session=session, actor=SYSTEM, kind="daily", now=shanghai_six, zone="Asia/Shanghai"
+        )
+        session.commit()
+    assert written == 3
+    assert _written_codes(session) == ["CA", "HZ", "ZJ"]  # not WZ, in Urumqi
+    with app.app_context():
+        written = write_summaries(
+            session=session, actor=SYSTEM, kind="daily", now=shanghai_six, zone="Asia/Urumqi"
+        )
+        session.commit()
+    assert written == 1
+    assert _written_codes(session) == ["CA", "HZ", "WZ", "ZJ"]
+
+
+def test_at_shanghais_six_oclock_the_scheduler_writes_nothing_for_another_zone(app, session, world):
+    from blood.supervision.scheduler import jobs
+    from blood.supervision.scheduler.config import SchedulerConfig
+
+    _to_urumqi(app, session, world)
+    config = SchedulerConfig(summary_at=time(6, 0))
+    shanghai_six = datetime(2026, 12, 6, 22, 0, tzinfo=UTC)  # 04:00 in Urumqi
+    with app.app_context():
+        due = jobs.summaries_due(session, shanghai_six, config)
+        assert {d.period_key.split("|")[1] for d in due} == {"Asia/Shanghai"}
+        for job in due:
+            job.work(session, shanghai_six)
+        session.commit()
+    codes = _written_codes(session)
+    assert "WZ" not in codes
+    assert sorted(set(codes)) == ["CA", "HZ", "ZJ"]

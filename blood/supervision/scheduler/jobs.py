@@ -133,11 +133,13 @@ def prune_idempotency(days: int, job_run_days: int) -> Callable[[Session, dateti
     return work
 
 
-def summaries(kind: str) -> Callable[[Session, datetime], int]:
+def summaries(kind: str, zone: str | None = None) -> Callable[[Session, datetime], int]:
+    """The `kind` summaries of the authorities of `zone` (every authority when None)."""
+
     def work(session: Session, now: datetime) -> int:
         from blood.supervision.service.summaries import write_summaries
 
-        return write_summaries(session=session, actor=SYSTEM, kind=kind, now=now)
+        return write_summaries(session=session, actor=SYSTEM, kind=kind, now=now, zone=zone)
 
     return work
 
@@ -184,7 +186,7 @@ def summaries_due(session: Session, now: datetime, config: SchedulerConfig) -> l
         today = _local(now, zone).date()
         for kind in SUMMARY_KINDS:
             period = period_ended(kind, today)
-            due.append(Due(f"summaries_{kind}", f"{period.label}|{zone}", summaries(kind)))
+            due.append(Due(f"summaries_{kind}", f"{period.label}|{zone}", summaries(kind, zone)))
     return due
 
 

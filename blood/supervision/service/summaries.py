@@ -53,18 +53,22 @@ def period_ended(kind: str, today: date) -> P.Period:
     raise ValidationFailed({"kind": [f"one of {', '.join(SUMMARY_KINDS)}"]})
 
 
-def write_summaries(*, session: Session, actor: Actor, kind: str, now: datetime) -> int:
-    """Write the `kind` summary of every authority for its period that just ended, with its
-    deliveries; the number of summaries written (0 when every one exists)."""
+def write_summaries(
+    *, session: Session, actor: Actor, kind: str, now: datetime, zone: str | None = None
+) -> int:
+    """Write the `kind` summary of every authority (of the time zone `zone` only, when given:
+    the scheduler calls it as each zone reaches its hour) for its period that just ended, with
+    its deliveries; the number of summaries written (0 when every one exists)."""
     if not actor.is_system:
         raise Forbidden()
     if kind not in SUMMARY_KINDS:
         raise ValidationFailed({"kind": [f"one of {', '.join(SUMMARY_KINDS)}"]})
-    authorities = session.exec(
-        select(Organisation)
-        .where(Organisation.kind == OrgKind.AUTHORITY, Organisation.active.is_(True))
-        .order_by(Organisation.path)
-    ).all()
+    statement = select(Organisation).where(
+        Organisation.kind == OrgKind.AUTHORITY, Organisation.active.is_(True)
+    )
+    if zone is not None:
+        statement = statement.where(Organisation.timezone == zone)
+    authorities = session.exec(statement.order_by(Organisation.path)).all()
     written = 0
     for authority in authorities:
         period = period_ended(kind, local_date(now, authority.timezone))
