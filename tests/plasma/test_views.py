@@ -119,7 +119,7 @@ def test_the_whole_visit_through_the_forms(client, session, world, visit_url):
     assert done.status_code == 302
     unit = session.exec(select(Collection)).one()
     label = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert f'id="din-check" title="Check character">{unit.check_character}<' in label
+    assert f'<span class="din-check" title="Check character">{unit.check_character}</span>' in label
     barcode = client.get(f"/station/units/{unit.din}/barcode.svg")
     assert barcode.status_code == 200 and barcode.mimetype == "image/svg+xml"
     assert b"<svg" in barcode.data

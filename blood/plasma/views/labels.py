@@ -9,9 +9,10 @@ from barcode.writer import SVGWriter
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from blood import db, isbt128
+from blood import barcodes, db, isbt128
 from blood.accounts.auth import require_actor
 from blood.plasma import service as plasma
+from blood.plasma.service import labels as papers
 from blood.plasma.views import bp
 from blood.web import submit
 
@@ -20,7 +21,42 @@ from blood.web import submit
 @login_required
 def label(din: str):
     found = plasma.unit_label(session=db.session(), actor=require_actor(), scanned=din)
-    return render_template("plasma/label.html", unit=found.unit, donor=found.donor)
+    printed = papers.label_of(found.unit)
+    return render_template(
+        "plasma/label.html",
+        unit=found.unit,
+        donor=found.donor,
+        labels=[printed],
+        barcode=barcodes.svg_data_uri,
+    )
+
+
+@bp.get("/shipments/<int:shipment_id>/labels")
+@login_required
+def shipment_labels(shipment_id: int):
+    found = papers.shipment_papers(
+        session=db.session(), actor=require_actor(), shipment_id=shipment_id
+    )
+    return render_template(
+        "plasma/shipment_labels.html",
+        shipment=found.details.shipment,
+        labels=found.labels,
+        barcode=barcodes.svg_data_uri,
+    )
+
+
+@bp.get("/shipments/<int:shipment_id>/packing-list")
+@login_required
+def packing_list(shipment_id: int):
+    found = papers.shipment_papers(
+        session=db.session(), actor=require_actor(), shipment_id=shipment_id
+    )
+    return render_template(
+        "plasma/packing_list.html",
+        details=found.details,
+        labels=found.labels,
+        barcode=barcodes.svg_data_uri,
+    )
 
 
 @bp.get("/units/<din>/barcode.svg")
