@@ -18,7 +18,9 @@ def svg(data: str, *, module_height: float = 10.0) -> bytes:
     label prints the text itself, laid out as ISBT 128 asks)."""
     out = io.BytesIO()
     code = barcode_lib.get("code128", data, writer=SVGWriter())
-    code.write(out, options={"write_text": False, "module_height": module_height, "quiet_zone": 2.0})
+    code.write(
+        out, options={"write_text": False, "module_height": module_height, "quiet_zone": 2.0}
+    )
     return out.getvalue()
 
 
