@@ -11,6 +11,7 @@ from marshmallow import fields
 
 from blood.donors.rules import DONATION_REACTIONS
 from blood.inputs import InputSchema, code, measure
+from blood.listing import ListQueryIn, sort_field
 from blood.plasma.models import TEST_VALUES
 from blood.validation_messages import (
     at_least,
@@ -77,6 +78,15 @@ class DeviationDecisionIn(InputSchema):
 
     decision = fields.String(required=True, validate=one_of(["accept", "reject"]))
     note = fields.String(required=True, validate=length(1, 500))
+
+
+class ShipmentListIn(ListQueryIn):
+    """The shipment list's query string: number search, state, the other party's code
+    (``organisation``), shipping dates, sort, page."""
+
+    state = fields.String(validate=one_of(["shipped", "received"]))
+    organisation = code("The other party's organisation code")
+    sort = sort_field(("number", "shipped", "units", "weight", "state"))
 
 
 class ShipmentIn(InputSchema):

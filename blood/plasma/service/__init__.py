@@ -76,7 +76,10 @@ from blood.plasma.service.reports import (
     shipment_reports,
 )
 from blood.plasma.service.shipments import (
+    SHIPMENT_SORTS,
     ShipmentChoices,
+    ShipmentListQuery,
+    ShipmentRow,
     build_shipment,
     discrepancies_of,
     get_shipment,
@@ -84,7 +87,9 @@ from blood.plasma.service.shipments import (
     manufacturers,
     released_units,
     shipment_choices,
+    shipment_counterparts,
     shipment_items,
+    shipment_list,
 )
 from blood.plasma.service.station import local_date_of, quarantine_days, require_station
 from blood.plasma.service.visits import (
@@ -107,6 +112,7 @@ __all__ = [
     "BLOCKER_MESSAGES",
     "DECISIONS",
     "DEVIATION_LABELS",
+    "SHIPMENT_SORTS",
     "UNIT_STATE_LABELS",
     "Blocker",
     "CollectionInput",
@@ -121,7 +127,9 @@ __all__ = [
     "NotRegistered",
     "ShipmentChoices",
     "ShipmentDetails",
+    "ShipmentListQuery",
     "ShipmentReport",
+    "ShipmentRow",
     "ShippedUnit",
     "UnitLabel",
     "UnitNotHere",
@@ -166,8 +174,10 @@ __all__ = [
     "scan_unit",
     "screening_of",
     "shipment_choices",
+    "shipment_counterparts",
     "shipment_details",
     "shipment_items",
+    "shipment_list",
     "shipment_report",
     "shipment_reports",
     "unit_label",

@@ -3,7 +3,8 @@ shipment; its units and discrepancies."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -15,6 +16,7 @@ from blood.accounts.models import Organisation
 from blood.accounts.roles import OrgKind, Role
 from blood.accounts.scoping import Actor, require_role, visible_org_ids
 from blood.errors import Conflict, NotFound, ValidationFailed
+from blood.listing import order_by_sort
 from blood.pagination import Page, PageRequest, fetch_page
 from blood.plasma.models import Collection, Shipment, ShipmentDiscrepancy, ShipmentItem, UnitState
 from blood.plasma.service.station import require_station
@@ -154,6 +156,113 @@ def list_shipments(*, session: Session, actor: Actor, page: PageRequest) -> Page
     jurisdiction, latest first, a page at a time."""
     statement = _visible_shipments(actor).order_by(Shipment.shipped_at.desc(), Shipment.id.desc())
     return fetch_page(session, statement, page)
+
+
+@dataclass(frozen=True)
+class ShipmentListQuery:
+    """The shipment list's search (number), state, the other party's code, shipping dates,
+    sort and page."""
+
+    q: str | None = None
+    state: str | None = None
+    organisation: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str | None = None
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ShipmentRow:
+    """One shipment of a list: its parties, how many units and their weight."""
+
+    shipment: Shipment
+    station: Organisation
+    manufacturer: Organisation
+    units: int
+    weight_kg: float
+
+
+_TOTALS = (
+    select(
+        ShipmentItem.shipment_id.label("shipment_id"),
+        sa.func.count(ShipmentItem.id).label("units"),
+        sa.func.coalesce(sa.func.sum(Collection.total_weight_g), 0).label("weight_g"),
+    )
+    .join(Collection, Collection.id == ShipmentItem.collection_id)
+    .group_by(ShipmentItem.shipment_id)
+    .subquery("shipment_totals")
+)
+_UNITS = sa.func.coalesce(_TOTALS.c.units, 0)
+_WEIGHT = sa.func.coalesce(_TOTALS.c.weight_g, 0)
+# The columns a shipment list may be sorted by (``?sort=-weight``).
+SHIPMENT_SORTS = {
+    "number": Shipment.number,
+    "shipped": Shipment.shipped_at,
+    "units": _UNITS,
+    "weight": _WEIGHT,
+    "state": Shipment.status,
+}
+
+
+def shipment_list(
+    *, session: Session, actor: Actor, query: ShipmentListQuery, size: int | None = None
+) -> Page[ShipmentRow]:
+    """A page of the shipments the actor may see, with units and weight counted by the
+    database and both parties loaded for the page in one query."""
+    visible = _visible_shipments(actor).subquery()
+    statement = (
+        select(Shipment, _UNITS, _WEIGHT)
+        .where(Shipment.id.in_(select(visible.c.id)))
+        .outerjoin(_TOTALS, _TOTALS.c.shipment_id == Shipment.id)
+    )
+    if query.q:
+        statement = statement.where(
+            Shipment.number.contains(query.q.strip().upper(), autoescape=True)
+        )
+    if query.state:
+        statement = statement.where(Shipment.status == query.state)
+    if query.organisation:
+        party = select(Organisation.id).where(Organisation.code == query.organisation.upper())
+        statement = statement.where(
+            sa.or_(Shipment.station_id.in_(party), Shipment.manufacturer_id.in_(party))
+        )
+    if query.date_from:
+        start = datetime.combine(query.date_from, time(), UTC)
+        statement = statement.where(Shipment.shipped_at >= start)
+    if query.date_to:
+        end = datetime.combine(query.date_to + timedelta(days=1), time(), UTC)
+        statement = statement.where(Shipment.shipped_at < end)
+    statement = order_by_sort(statement, SHIPMENT_SORTS, query.sort, "-shipped", Shipment.id)
+    request = PageRequest(query.page, size) if size else PageRequest(query.page)
+    found = fetch_page(session, statement, request)
+    ids = {i for row in found.items for i in (row[0].station_id, row[0].manufacturer_id)}
+    orgs = (
+        {o.id: o for o in session.exec(select(Organisation).where(Organisation.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    rows = [
+        ShipmentRow(
+            shipment=shipment,
+            station=orgs[shipment.station_id],
+            manufacturer=orgs[shipment.manufacturer_id],
+            units=int(units),
+            weight_kg=float(weight) / 1000,
+        )
+        for shipment, units, weight in found.items
+    ]
+    return replace(found, items=rows)
+
+
+def shipment_counterparts(*, session: Session, actor: Actor) -> list[Organisation]:
+    """The organisations on the other side of the shipments the actor may see."""
+    visible = _visible_shipments(actor).subquery()
+    ids = select(visible.c.station_id).union(select(visible.c.manufacturer_id))
+    statement = select(Organisation).where(Organisation.id.in_(ids))
+    if actor.organisation_id is not None:
+        statement = statement.where(Organisation.id != actor.organisation_id)
+    return list(session.exec(statement.order_by(Organisation.code)).all())
 
 
 def get_shipment(*, session: Session, actor: Actor, shipment_id: int) -> Shipment:

@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from blood import db
 from blood.accounts.auth import require_actor
-from blood.pagination import PageRequest
+from blood.listing import load_list_query
 from blood.plasma import schemas
 from blood.plasma import service as plasma
 from blood.plasma.views import bp, station_actor
@@ -19,10 +19,23 @@ from blood.web import confirmation_page, confirmed, load_form, submit
 @bp.get("/shipments")
 @login_required
 def shipments():
-    page = plasma.list_shipments(
-        session=db.session(), actor=require_actor(), page=PageRequest.from_args(request.args)
+    """Shipments sent or to receive: sender, receiver, units and weight; searched, filtered,
+    sorted and paged in the URL (a bad parameter: 422 beside its field)."""
+    actor, session = require_actor(), db.session()
+    args = {k: v for k, v in request.args.items() if v != ""}
+    params, errors = load_list_query(schemas.ShipmentListIn(), args)
+    page = plasma.shipment_list(
+        session=session, actor=actor, query=plasma.ShipmentListQuery(**params)
     )
-    return render_template("plasma/shipments.html", shipments=page.items, page=page)
+    body = render_template(
+        "plasma/shipments.html",
+        shipments=page.items,
+        page=page,
+        args=args,
+        errors=errors,
+        parties=plasma.shipment_counterparts(session=session, actor=actor),
+    )
+    return body, 422 if errors else 200
 
 
 @bp.route("/shipments/new", methods=["GET", "POST"])
