@@ -1,0 +1,76 @@
+"""A component's ISBT 128 label, a donation's and a dispatch's labels, the dispatch note."""
+
+import html
+import re
+
+import pytest
+
+from blood import isbt128
+from tests.conftest import login
+from tests.stock.helpers import fulfil, order, units_in_stock
+
+
+def _barcodes(page: str) -> list[str]:
+    return [html.unescape(c) for c in re.findall(r'data-barcode="([^"]+)"', page)]
+
+
+@pytest.fixture
+def sent(app, session, world):
+    """Two O+ red-cell units sent by BC to H-HZ for an order, committed."""
+    with app.app_context():
+        units = units_in_stock(session, world, 2)
+        dispatch = fulfil(session, world, order(session, world, quantity=2), units)
+        session.commit()
+    return dispatch, units
+
+
+def test_component_label_quadrants_and_barcodes(client, world, sent):
+    _dispatch, units = sent
+    unit = units[0]
+    login(client, "bc.clerk")
+    page = client.get(f"/stock/units/{unit.id}/label").get_data(as_text=True)
+    codes = _barcodes(page)
+    assert f'<span class="din-check" title="Check character">{unit.check_character}</span>' in page
+    assert codes == [
+        isbt128.barcode_data(unit.din),
+        "=%5100",  # O+
+        "=<E0001000",
+        isbt128.expiry_data(unit.expires_at),
+    ]
+    assert "Red cells in MAP" in page
+
+
+def test_component_label_in_chinese(client, world, sent):
+    _dispatch, units = sent
+    login(client, "bc.clerk")
+    client.get("/lang/zh_CN")
+    page = client.get(f"/stock/units/{units[0].id}/label").get_data(as_text=True)
+    assert "悬浮红细胞" in page or "红细胞" in page
+    assert "Red cells in MAP" not in page
+
+
+def test_dispatch_labels_and_note(client, world, sent):
+    dispatch, units = sent
+    login(client, "hhz.officer")  # the addressee prints them too
+    labels = client.get(f"/stock/dispatches/{dispatch.id}/labels").get_data(as_text=True)
+    assert labels.count('class="isbt-label"') == 2
+    note = client.get(f"/stock/dispatches/{dispatch.id}/note").get_data(as_text=True)
+    codes = _barcodes(note)
+    assert dispatch.number in codes
+    for unit in units:
+        assert isbt128.barcode_data(unit.din) in codes
+        assert f'<span class="din-check">{unit.check_character}</span>' in note
+
+
+def test_donation_labels(client, session, world, sent):
+    _dispatch, units = sent
+    login(client, "bc.clerk")
+    page = client.get(f"/stock/donations/{units[0].donation_id}/labels").get_data(as_text=True)
+    assert page.count('class="isbt-label"') == 1
+
+
+def test_another_organisation_cannot_print_them(client, world, sent):
+    dispatch, units = sent
+    login(client, "swz.registrar")
+    assert client.get(f"/stock/units/{units[0].id}/label").status_code == 404
+    assert client.get(f"/stock/dispatches/{dispatch.id}/note").status_code == 404
