@@ -216,3 +216,43 @@ def label_data(
         expiry_data=None if expires_at is None else expiry_data(expires_at),
         collection_data=collection_data(collected_at),
     )
+
+
+# --- reading a receipt's scans (one code a line) -------------------------------------------
+
+_DIN_LIKE = re.compile(r"^(=.*|[A-NP-Z1-9]\d{12}[0-9A-Z*]?)$")
+
+
+@dataclass(frozen=True)
+class ScanReading:
+    """A receipt's scanned codes: the DINs (each once, in scan order, their check verified),
+    the other codes (a shipment's or dispatch's number), and the lines that were refused:
+    ``(line number, text, InvalidDin)``."""
+
+    dins: list[str]
+    numbers: list[str]
+    problems: list[tuple[int, str, InvalidDin]]
+
+
+def read_scans(text: str | None) -> ScanReading:
+    """Read one scanned code a line: a DIN barcode (``=`` DIN flag), a DIN with its check
+    character or the 13-character DIN is a unit; anything else is a document number."""
+    dins: list[str] = []
+    numbers: list[str] = []
+    problems: list[tuple[int, str, InvalidDin]] = []
+    for index, line in enumerate((text or "").splitlines(), start=1):
+        raw = line.strip()
+        if not raw:
+            continue
+        cleaned = re.sub(r"[\s-]", "", raw).upper()
+        if _DIN_LIKE.match(cleaned):
+            try:
+                din = parse_din(cleaned).din
+            except InvalidDin as error:
+                problems.append((index, raw, error))
+                continue
+            if din not in dins:
+                dins.append(din)
+        elif raw.upper() not in numbers:
+            numbers.append(raw.upper())
+    return ScanReading(dins=dins, numbers=numbers, problems=problems)

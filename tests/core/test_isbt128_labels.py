@@ -67,3 +67,19 @@ def test_label_data_without_expiry_or_group():
     )
     assert data.expiry_data is None and data.group_data is None
     assert data.product_data == "=<E0010000"
+
+
+def test_read_scans_takes_each_din_form_and_a_number():
+    reading = isbt128.read_scans("=G12349865432177\nG123498654321H\n\nG123498654321\nS-CA-S00001\n")
+    assert reading.dins == ["G123498654321"]  # three scans of one unit
+    assert reading.numbers == ["S-CA-S00001"]
+    assert reading.problems == []
+
+
+def test_read_scans_refuses_a_wrong_check_character_or_flag():
+    reading = isbt128.read_scans("G123498654321J\n=G12349865432178")
+    assert reading.dins == []
+    assert [(line, error.code) for line, _text, error in reading.problems] == [
+        (1, "check_mismatch"),
+        (2, "flag_mismatch"),
+    ]

@@ -63,3 +63,52 @@ def test_another_station_cannot_print_the_papers(client, world, shipped):
     assert client.get(f"/station/shipments/{shipment.id}/packing-list").status_code == 404
     assert client.get(f"/station/shipments/{shipment.id}/labels").status_code == 404
     assert client.get(f"/station/units/{units[0].din}/label").status_code == 404
+
+
+def _post(client, url, data):
+    from tests.plasma.forms import post
+
+    return post(client, url, data)
+
+
+def test_receipt_by_scanning_the_packing_list(client, session, world, shipped):
+    shipment, units = shipped
+    login(client, "mf.clerk")
+    url = f"/station/shipments/{shipment.id}"
+    scans = "\n".join([isbt128.barcode_data(units[0].din), units[1].din + units[1].check_character])
+    done = _post(client, url, {"scanned": f"{shipment.number}\n{scans}"})
+    assert done.status_code == 302
+    session.expire_all()
+    assert session.get(type(shipment), shipment.id).status == "received"
+
+
+def test_a_wrong_check_character_is_refused_beside_the_field_and_nothing_written(
+    client, session, world, shipped
+):
+    shipment, units = shipped
+    check = isbt128.check_character(units[0].din)
+    wrong = "0" if check != "0" else "1"
+    login(client, "mf.clerk")
+    url = f"/station/shipments/{shipment.id}"
+    bad = _post(client, url, {"scanned": f"{units[0].din}{wrong}\n{units[1].din}"})
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    field = page[page.index('id="f-scanned"') :]
+    assert 'id="e-scanned"' in field[:2000]
+    assert f"Line 1 ({units[0].din}{wrong})" in html.unescape(page)
+    session.expire_all()
+    assert session.get(type(shipment), shipment.id).status == "shipped"
+
+
+def test_an_unscanned_unit_or_another_shipment_number_is_refused(client, session, world, shipped):
+    shipment, units = shipped
+    login(client, "mf.clerk")
+    url = f"/station/shipments/{shipment.id}"
+    unscanned = _post(client, url, {"scanned": units[0].din})
+    assert unscanned.status_code == 422
+    assert f"Not scanned: {units[1].din}" in unscanned.get_data(as_text=True)
+    other = _post(client, url, {"scanned": f"S-XX-S99999\n{units[0].din}\n{units[1].din}"})
+    assert other.status_code == 422
+    assert "S-XX-S99999 is not this shipment" in html.unescape(other.get_data(as_text=True))
+    session.expire_all()
+    assert session.get(type(shipment), shipment.id).status == "shipped"

@@ -43,15 +43,67 @@ def receipt_refusal(actor: Actor, shipment: Shipment) -> DomainError | None:
 
 
 def check_receipt(
-    *, session: Session, actor: Actor, shipment_id: int, discrepancies: list[DiscrepancyInput]
+    *,
+    session: Session,
+    actor: Actor,
+    shipment_id: int,
+    discrepancies: list[DiscrepancyInput],
+    scanned: str | None = None,
 ) -> None:
     """Refuse, as ``confirm_receipt`` would, without writing anything: the page asks for
     confirmation of a receipt with discrepancies only once they are valid."""
-    _checked_receipt(session, actor, shipment_id, discrepancies)
+    _checked_receipt(session, actor, shipment_id, discrepancies, scanned)
+
+
+def _scan_errors(
+    scanned: str | None, shipment: Shipment, items: dict, declared: set[str]
+) -> list[str]:
+    """What is wrong with the receipt's scans (one code a line): a wrong check character or
+    flag, another shipment's number, a unit not on the list, a unit neither scanned nor
+    declared missing or damaged. No scans at all: nothing to check."""
+    reading = isbt128.read_scans(scanned)
+    if not (reading.dins or reading.numbers or reading.problems):
+        return []
+    errors = [
+        _(
+            "Line %(line)d (%(code)s): %(problem)s",
+            line=line,
+            code=text,
+            problem=describe_invalid_din(error),
+        )
+        for line, text, error in reading.problems
+    ]
+    errors += [
+        _(
+            "%(number)s is not this shipment's number (%(expected)s).",
+            number=n,
+            expected=shipment.number,
+        )
+        for n in reading.numbers
+        if n != shipment.number.upper()
+    ]
+    errors += [
+        _("%(din)s is not on the shipment list.", din=din)
+        for din in reading.dins
+        if din not in items
+    ]
+    unscanned = [din for din in items if din not in reading.dins and din not in declared]
+    if unscanned and not errors:
+        errors.append(
+            _(
+                "Not scanned: %(dins)s. Scan them, or list them as missing or damaged.",
+                dins=", ".join(unscanned),
+            )
+        )
+    return errors
 
 
 def _checked_receipt(
-    session: Session, actor: Actor, shipment_id: int, discrepancies: list[DiscrepancyInput]
+    session: Session,
+    actor: Actor,
+    shipment_id: int,
+    discrepancies: list[DiscrepancyInput],
+    scanned: str | None = None,
 ) -> tuple[Shipment, dict, list[tuple[DiscrepancyInput, str]]]:
     require_role(actor, Role.RECEIVING_CLERK)
     shipment = get_shipment(session=session, actor=actor, shipment_id=shipment_id)
@@ -75,6 +127,11 @@ def _checked_receipt(
         elif entry.kind != "extra" and din not in items:
             errors[f"{key}.din"] = [_("This unit is not on the shipment list.")]
         parsed.append((entry, din))
+    scan_errors = _scan_errors(
+        scanned, shipment, items, {din for entry, din in parsed if entry.kind != "extra"}
+    )
+    if scan_errors:
+        errors["scanned"] = scan_errors
     if errors:
         raise ValidationFailed(errors)
     return shipment, items, parsed
@@ -88,9 +145,12 @@ def confirm_receipt(
     discrepancies: list[DiscrepancyInput],
     received_by: str | None = None,
     note: str | None = None,
+    scanned: str | None = None,
 ) -> Shipment:
-    """The manufacturer confirms receipt once, reporting missing, damaged or extra units."""
-    shipment, items, parsed = _checked_receipt(session, actor, shipment_id, discrepancies)
+    """The manufacturer confirms receipt once, reporting missing, damaged or extra units.
+    ``scanned`` (one code a line: the packing list's barcodes) checks the units in: when
+    given, every unit on the list is scanned or declared missing or damaged."""
+    shipment, items, parsed = _checked_receipt(session, actor, shipment_id, discrepancies, scanned)
     before = audit.snapshot(shipment, ["status", "received_at"])
     problems = {din: entry.kind for entry, din in parsed if entry.kind != "extra"}
     for din, item in items.items():

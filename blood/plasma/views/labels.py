@@ -7,6 +7,7 @@ import io
 import barcode as barcode_lib
 from barcode.writer import SVGWriter
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from blood import barcodes, db, isbt128
@@ -14,7 +15,9 @@ from blood.accounts.auth import require_actor
 from blood.plasma import service as plasma
 from blood.plasma.service import labels as papers
 from blood.plasma.views import bp
-from blood.web import submit
+from blood.web import FIELD_LABELS, submit
+
+FIELD_LABELS.setdefault("scanned", _l("Scanned barcodes"))
 
 
 @bp.get("/units/<din>/label")

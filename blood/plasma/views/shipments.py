@@ -114,6 +114,7 @@ def shipment(shipment_id: int):
     errors: dict = {}
     if request.method == "POST":
         form_data = _receipt_form_data()
+        scanned = request.form.get("scanned", "")
 
         def receive(data: dict, *, write: bool):
             action = plasma.confirm_receipt if write else plasma.check_receipt
@@ -123,6 +124,7 @@ def shipment(shipment_id: int):
                 actor=actor,
                 shipment_id=details.shipment.id,
                 discrepancies=[plasma.DiscrepancyInput(**d) for d in data["discrepancies"]],
+                scanned=scanned,
                 **extra,
             )
 
