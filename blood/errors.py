@@ -230,7 +230,14 @@ def domain_error_response(error: DomainError):
         if error.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="blood"'
         return response
-    return render_template("error.html", status=error.status, message=error.message), error.status
+    # A refusal for want of a role names the role(s) that may do it (``require_role``).
+    needed = error.facts.get("needed") if isinstance(error, Forbidden) else None
+    return (
+        render_template(
+            "error.html", status=error.status, message=error.message, needed_roles=needed or ()
+        ),
+        error.status,
+    )
 
 
 def _json_scalar(value: Any) -> bool:

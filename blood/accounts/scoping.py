@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from blood.accounts.models import Organisation
-from blood.accounts.roles import OrgKind, Role
+from blood.accounts.roles import ROLE_LABELS, OrgKind, Role
 from blood.errors import Forbidden, NotFound
 
 
@@ -114,7 +114,11 @@ def acting_organisation(session: Session, actor: Actor, *kinds: OrgKind) -> Orga
 
 def require_role(actor: Actor, *roles: Role) -> None:
     if not actor.has_role(*roles):
-        raise Forbidden(roles=", ".join(str(r) for r in roles))
+        # ``roles`` (codes) for API clients; ``needed`` (the roles' names) for the refused page.
+        raise Forbidden(
+            roles=", ".join(str(r) for r in roles),
+            needed=tuple(ROLE_LABELS.get(r, str(r)) for r in roles),
+        )
 
 
 def require_own_org(actor: Actor, org: Organisation) -> None:
