@@ -59,6 +59,11 @@ class LookbackCase(SQLModel, table=True):
     opened_at: datetime = Field(default_factory=utcnow)
     opened_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     opened_by: str = Field(max_length=100)
+    # Closed by the opener's quality role or an inspector above it, with a comment.
+    closed_at: datetime | None = None
+    closed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    closed_by: str | None = Field(default=None, max_length=100)
+    closing_comment: str | None = Field(default=None, max_length=1000)
 
 
 class CaseUnit(SQLModel, table=True):

@@ -8,7 +8,7 @@ from marshmallow import fields
 
 from blood.inputs import InputSchema, din_text
 from blood.trace.rules import DEFAULT_WINDOW_MONTHS
-from blood.validation_messages import at_most_chars, items, one_of
+from blood.validation_messages import at_most_chars, items, length, one_of
 
 MARKERS = ("hbsag", "anti_hcv", "anti_hiv", "syphilis", "nat")
 
@@ -30,6 +30,10 @@ class ManualCaseIn(InputSchema):
         load_default=DEFAULT_WINDOW_MONTHS, validate=ma.validate.Range(min=1, max=120)
     )
     note = fields.String(load_default=None, validate=at_most_chars(1000))
+
+
+class CaseCloseIn(InputSchema):
+    comment = fields.String(required=True, validate=[length(1, 1000), at_most_chars(1000)])
 
 
 class AcknowledgeIn(InputSchema):

@@ -13,12 +13,12 @@ from flask_login import login_required
 from blood import db
 from blood.accounts.auth import require_actor
 from blood.accounts.roles import OrgKind
-from blood.errors import ValidationFailed
+from blood.errors import Conflict, Forbidden, ValidationFailed
 from blood.pagination import PageRequest
 from blood.template_helpers import NAV_ITEMS, NavItem
 from blood.trace import schemas
 from blood.trace import service as trace
-from blood.web import FIELD_LABELS, submit
+from blood.web import FIELD_LABELS, confirmation_page, confirmed, load_form, submit
 
 bp = Blueprint("trace", __name__, url_prefix="/trace")
 
@@ -47,6 +47,7 @@ FIELD_LABELS.setdefault("din", _l("DIN"))
 FIELD_LABELS.setdefault("markers", _l("Markers"))
 FIELD_LABELS.setdefault("window_months", _l("Window (months)"))
 FIELD_LABELS.setdefault("note", _l("Note"))
+FIELD_LABELS.setdefault("comment", _l("Comment"))
 
 WORDS = {
     "origins": trace.ORIGIN_WORDS,
@@ -123,8 +124,56 @@ def new_case():
 @bp.get("/lookback/<int:case_id>")
 @login_required
 def case(case_id: int):
-    view = trace.get_case(session=db.session(), actor=require_actor(), case_id=case_id)
-    return render_template("trace/case.html", view=view, locale=str(get_locale()), **WORDS)
+    return _case_page(case_id)
+
+
+def _case_page(case_id: int, errors: dict | None = None, form=None, status: int = 200):
+    actor = require_actor()
+    view = trace.get_case(session=db.session(), actor=actor, case_id=case_id)
+    return (
+        render_template(
+            "trace/case.html",
+            view=view,
+            locale=str(get_locale()),
+            may_close=trace.may_close_case(actor, view.case, view.opener),
+            errors=errors or {},
+            form=form or {},
+            **WORDS,
+        ),
+        status,
+    )
+
+
+@bp.post("/lookback/<int:case_id>/close")
+@login_required
+def close_case(case_id: int):
+    actor, session = require_actor(), db.session()
+    data, errors = load_form(schemas.CaseCloseIn())
+    if errors:
+        return _case_page(case_id, errors, request.form, 422)
+    if not confirmed():
+        view = trace.get_case(session=session, actor=actor, case_id=case_id)
+        return confirmation_page(
+            title=_("Close look-back case %(number)s?", number=view.case.number),
+            message=_(
+                "A closed case cannot be reopened: a new finding opens a new case. Its units "
+                "stay blocked until each is dealt with in stock."
+            ),
+            items=[_("Comment: %(comment)s", comment=data["comment"])],
+            cancel_url=url_for("trace.case", case_id=case_id),
+            button=_("Close the case"),
+        )
+    result = submit(
+        schemas.CaseCloseIn(),
+        lambda data: trace.close_case(
+            session=session, actor=actor, case_id=case_id, comment=data["comment"]
+        ),
+        refusals=(Conflict, Forbidden),
+    )
+    if not result.ok:
+        return _case_page(case_id, result.errors, request.form, result.status)
+    flash(_("Look-back case closed."), "success")
+    return redirect(url_for("trace.case", case_id=case_id), 303)
 
 
 @bp.get("/lookback/<int:case_id>/export.csv")

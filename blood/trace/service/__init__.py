@@ -12,6 +12,7 @@ from blood.trace.service.cases import (
     may_open_case,
     may_read_cases,
 )
+from blood.trace.service.closing import close_case, may_close_case
 from blood.trace.service.fhir import dispense_fhir, product_resource, unit_fhir
 from blood.trace.service.lookback import (
     NOTICE_DUE,
@@ -48,11 +49,13 @@ __all__ = [
     "Trace",
     "acknowledge_notice",
     "case_csv",
+    "close_case",
     "dispense_fhir",
     "get_case",
     "list_cases",
     "list_notices",
     "may_acknowledge",
+    "may_close_case",
     "may_open_case",
     "may_read_cases",
     "notice_state",

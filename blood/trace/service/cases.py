@@ -178,6 +178,19 @@ def get_case(*, session: Session, actor: Actor, case_id: int) -> CaseView:
                     ),
                 )
             )
+    if case.closed_at is not None:
+        timeline.append(
+            TimelineEntry(
+                case.closed_at,
+                str(
+                    _l(
+                        "Case closed by %(name)s: %(comment)s",
+                        name=case.closed_by or "",
+                        comment=case.closing_comment or "",
+                    )
+                ),
+            )
+        )
     return CaseView(
         case=case,
         opener=orgs[case.organisation_id],
