@@ -97,6 +97,16 @@ class OrderListIn(ListQueryIn):
     sort = sort_field(("number", "created", "needed", "urgency", "state"))
 
 
+class DispatchListIn(ListQueryIn):
+    """The dispatch list's query string: number search, state, kind, the other party's code
+    (``organisation``), dispatch dates, sort, page."""
+
+    state = fields.String(validate=one_of(["in_transit", "received"]))
+    kind = fields.String(validate=one_of(["issue", "transfer"]))
+    organisation = code("The other party's organisation code")
+    sort = sort_field(("number", "dispatched", "received", "units", "state"))
+
+
 class ReceiptLineIn(InputSchema):
     din = din_text(required=True)
     product_code = fields.String(required=True, validate=PRODUCT)

@@ -4,7 +4,7 @@ transfer between hospitals, and their receipt by the receiving hospital."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,6 +18,7 @@ from blood.accounts.scoping import Actor, require_role, visible_org_ids
 from blood.accounts.service import organisation_codes
 from blood.db import utcnow
 from blood.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from blood.listing import order_by_sort
 from blood.pagination import Page, PageRequest, fetch_page
 from blood.sequences import next_value
 from blood.stock.lifecycle import Action, UnitState
@@ -169,6 +170,96 @@ def list_dispatches(*, session: Session, actor: Actor, page: PageRequest) -> Pag
         Dispatch.dispatched_at.desc(), Dispatch.id.desc()
     )
     return fetch_page(session, statement, page)
+
+
+@dataclass(frozen=True)
+class DispatchListQuery:
+    """The dispatch list's search (number), state, kind, the other party's code, dispatch
+    dates, sort and page."""
+
+    q: str | None = None
+    state: str | None = None
+    kind: str | None = None
+    organisation: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str | None = None
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class DispatchRow:
+    dispatch: Dispatch
+    sender: Organisation
+    receiver: Organisation
+    units: int
+
+
+_DISPATCH_UNITS = (
+    select(sa.func.count(DispatchItem.id))
+    .where(DispatchItem.dispatch_id == Dispatch.id)
+    .correlate(Dispatch)
+    .scalar_subquery()
+)
+# The columns a dispatch list may be sorted by (``?sort=-dispatched``).
+DISPATCH_SORTS = {
+    "number": Dispatch.number,
+    "dispatched": Dispatch.dispatched_at,
+    "received": Dispatch.received_at,
+    "units": _DISPATCH_UNITS,
+    "state": Dispatch.status,
+}
+
+
+def dispatch_list(
+    *, session: Session, actor: Actor, query: DispatchListQuery, size: int | None = None
+) -> Page[DispatchRow]:
+    """A page of the dispatches the actor may see, searched, filtered and sorted, with both
+    parties loaded for the page in one query and the units counted by the database."""
+    statement = select(Dispatch, _DISPATCH_UNITS).where(
+        Dispatch.id.in_(select(_visible_dispatches(actor).subquery().c.id))
+    )
+    if query.q:
+        statement = statement.where(
+            Dispatch.number.contains(query.q.strip().upper(), autoescape=True)
+        )
+    if query.state:
+        statement = statement.where(Dispatch.status == query.state)
+    if query.kind:
+        statement = statement.where(Dispatch.kind == query.kind)
+    if query.organisation:
+        party = select(Organisation.id).where(Organisation.code == query.organisation.upper())
+        statement = statement.where(sa.or_(Dispatch.from_id.in_(party), Dispatch.to_id.in_(party)))
+    if query.date_from:
+        start = datetime.combine(query.date_from, time(), UTC)
+        statement = statement.where(Dispatch.dispatched_at >= start)
+    if query.date_to:
+        end = datetime.combine(query.date_to + timedelta(days=1), time(), UTC)
+        statement = statement.where(Dispatch.dispatched_at < end)
+    statement = order_by_sort(statement, DISPATCH_SORTS, query.sort, "-dispatched", Dispatch.id)
+    request = PageRequest(query.page, size) if size else PageRequest(query.page)
+    found = fetch_page(session, statement, request)
+    ids = {i for row in found.items for i in (row[0].from_id, row[0].to_id)}
+    orgs = (
+        {o.id: o for o in session.exec(select(Organisation).where(Organisation.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    rows = [
+        DispatchRow(dispatch=d, sender=orgs[d.from_id], receiver=orgs[d.to_id], units=int(n))
+        for d, n in found.items
+    ]
+    return replace(found, items=rows)
+
+
+def dispatch_counterparts(*, session: Session, actor: Actor) -> list[Organisation]:
+    """The organisations on the other side of the dispatches the actor may see."""
+    visible = _visible_dispatches(actor).subquery()
+    ids = select(visible.c.from_id).union(select(visible.c.to_id))
+    statement = select(Organisation).where(Organisation.id.in_(ids))
+    if actor.organisation_id is not None:
+        statement = statement.where(Organisation.id != actor.organisation_id)
+    return list(session.exec(statement.order_by(Organisation.code)).all())
 
 
 def dispatch_page(*, session: Session, actor: Actor, page: PageRequest) -> Page[DispatchDetail]:

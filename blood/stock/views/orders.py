@@ -131,6 +131,28 @@ def order(order_id: int):
     )
 
 
+@bp.get("/dispatches")
+@login_required
+def dispatches():
+    """Dispatches sent and received: sender, receiver, units; searched, filtered, sorted and
+    paged in the URL (a bad parameter: 422 beside its field)."""
+    actor, session = require_actor(), db.session()
+    stock.acting_reader(session=session, actor=actor)
+    args = {k: v for k, v in request.args.items() if v != ""}
+    params, errors = load_list_query(schemas.DispatchListIn(), args)
+    page = stock.dispatch_list(
+        session=session, actor=actor, query=stock.DispatchListQuery(**params)
+    )
+    body = render_template(
+        "stock/dispatches.html",
+        page=page,
+        args=args,
+        errors=errors,
+        parties=stock.dispatch_counterparts(session=session, actor=actor),
+    )
+    return body, 422 if errors else 200
+
+
 @bp.route("/dispatches/<int:dispatch_id>", methods=["GET", "POST"])
 @login_required
 def dispatch(dispatch_id: int):
