@@ -18,7 +18,7 @@ from blood import db
 from blood.accounts import service as accounts
 from blood.accounts.auth import require_actor
 from blood.accounts.roles import OrgKind
-from blood.core import service
+from blood.core import queues, service
 
 bp = Blueprint("core", __name__)
 
@@ -28,7 +28,7 @@ bp = Blueprint("core", __name__)
 def home():
     actor = require_actor()
     org = accounts.acting_organisation_of(session=db.session(), actor=actor)
-    context: dict = {"org": org}
+    context: dict = {"org": org, "queues": queues.home_queues(session=db.session(), actor=actor)}
     if org.kind == OrgKind.AUTHORITY:
         summary = accounts.jurisdiction_summary(session=db.session(), actor=actor)
         context.update(counts=summary.counts, children=summary.children)
