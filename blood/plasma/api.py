@@ -58,5 +58,6 @@ class ShipmentReceipt(MethodView):
             discrepancies=[service.DiscrepancyInput(**d) for d in data["discrepancies"]],
             received_by=data.get("received_by"),
             note=data.get("note"),
+            scanned=data.get("scanned"),
         )
         return service.shipment_report(session=session, actor=actor, shipment_id=shipment.id)

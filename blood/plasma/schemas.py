@@ -80,6 +80,27 @@ class DeviationDecisionIn(InputSchema):
     note = fields.String(required=True, validate=length(1, 500))
 
 
+GROUP_NAMES = [f"{abo}{rhd}" for abo in ("O", "A", "B", "AB") for rhd in ("+", "-")]
+
+
+class VisitListIn(ListQueryIn):
+    """The visit list's query string: donor card number or name, state, visit dates, sort."""
+
+    state = fields.String(validate=one_of(["checked_in", "eligible", "ineligible", "collected"]))
+    sort = sort_field(("date", "state", "card", "name"))
+
+
+class PlasmaUnitListIn(ListQueryIn):
+    """The plasma unit list's query string: DIN, card number or name; state, group,
+    collection dates, sort."""
+
+    state = fields.String(
+        validate=one_of(["quarantine", "released", "shipped", "destroyed", "blocked"])
+    )
+    group = fields.String(validate=one_of(GROUP_NAMES))
+    sort = sort_field(("din", "collected", "weight", "group", "state"))
+
+
 class ShipmentListIn(ListQueryIn):
     """The shipment list's query string: number search, state, the other party's code
     (``organisation``), shipping dates, sort, page."""
@@ -111,6 +132,14 @@ class ReceiptIn(InputSchema):
     note = fields.String(validate=at_most_chars(500))
     discrepancies = fields.List(
         fields.Nested(DiscrepancyIn), load_default=list, validate=items(0, 5000)
+    )
+    scanned = fields.String(
+        validate=at_most_chars(100_000),
+        metadata={
+            "description": "The packing list's scanned barcodes, one a line: each unit's DIN "
+            "(=DIN+flag, DIN+check character or the DIN) and the shipment number. When given, "
+            "every unit on the list is scanned or declared missing or damaged."
+        },
     )
 
 

@@ -156,6 +156,7 @@ class Receipts(MethodView):
             actor=require_actor(),
             number=data["dispatch"],
             lines=[stock.ReceiptLine(**line) for line in data["units"]],
+            scanned=data.get("scanned"),
         )
         return stock.dispatch_detail(session=session, dispatch=dispatch)
 

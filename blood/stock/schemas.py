@@ -117,6 +117,14 @@ class ReceiptLineIn(InputSchema):
 class DispatchReceiptIn(InputSchema):
     dispatch = code("Dispatch number", required=True)
     units = fields.List(fields.Nested(ReceiptLineIn), required=True, validate=items(1, 500))
+    scanned = fields.String(
+        validate=at_most_chars(100_000),
+        metadata={
+            "description": "The dispatch note's scanned barcodes, one a line: each unit's DIN "
+            "(=DIN+flag, DIN+check character or the DIN) and the dispatch number. When given, "
+            "every unit of the dispatch is scanned."
+        },
+    )
 
 
 class UnitRefIn(InputSchema):

@@ -74,3 +74,60 @@ def test_another_organisation_cannot_print_them(client, world, sent):
     login(client, "swz.registrar")
     assert client.get(f"/stock/units/{units[0].id}/label").status_code == 404
     assert client.get(f"/stock/dispatches/{dispatch.id}/note").status_code == 404
+
+
+def _receive(client, dispatch, units, scanned):
+    from tests.plasma.forms import post
+
+    return post(
+        client,
+        f"/stock/dispatches/{dispatch.id}",
+        {"scanned": scanned, **{f"temperature_ok.{u.id}": "on" for u in units}},
+    )
+
+
+def test_hospital_receipt_by_scanning_the_dispatch_note(client, session, world, sent):
+    dispatch, units = sent
+    login(client, "hhz.officer")
+    scans = [dispatch.number, isbt128.barcode_data(units[0].din), units[1].din]
+    done = _receive(client, dispatch, units, "\n".join(scans))
+    assert done.status_code == 302
+    session.expire_all()
+    assert session.get(type(dispatch), dispatch.id).status == "received"
+
+
+def test_a_wrong_check_character_at_hospital_receipt_is_refused_and_nothing_written(
+    client, session, world, sent
+):
+    dispatch, units = sent
+    check = units[0].check_character
+    wrong = "0" if check != "0" else "1"
+    login(client, "hhz.officer")
+    bad = _receive(client, dispatch, units, f"{units[0].din}{wrong}\n{units[1].din}")
+    assert bad.status_code == 422
+    page = html.unescape(bad.get_data(as_text=True))
+    assert 'id="e-scanned"' in page and f"Line 1 ({units[0].din}{wrong})" in page
+    missing = _receive(client, dispatch, units, units[0].din)
+    assert missing.status_code == 422
+    assert f"Not scanned: {units[1].din}" in missing.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(type(dispatch), dispatch.id).status == "in_transit"
+
+
+def test_api_receipt_checks_the_scans_with_the_same_parser(client, session, world, sent, his):
+    dispatch, units = sent
+    body = {
+        "dispatch": dispatch.number,
+        "units": [
+            {"din": u.din, "product_code": u.product_code, "temperature_ok": True} for u in units
+        ],
+        "scanned": f"{units[0].din}0\n{units[1].din}",
+    }
+    refused = client.post("/api/v1/receipts", json=body, headers=his)
+    if units[0].check_character == "0":
+        body["scanned"] = f"{units[0].din}1\n{units[1].din}"
+        refused = client.post("/api/v1/receipts", json=body, headers=his)
+    assert refused.status_code == 422
+    assert "scanned" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(type(dispatch), dispatch.id).status == "in_transit"

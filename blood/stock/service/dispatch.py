@@ -363,6 +363,39 @@ def may_receive(actor: Actor, dispatch: Dispatch) -> bool:
     return True
 
 
+def _scan_errors(scanned: str | None, dispatch: Dispatch, dins: set[str]) -> list[str]:
+    """What is wrong with the receipt's scans (one code a line, from the dispatch note): a
+    wrong check character or flag, another dispatch's number, a unit not in the dispatch, a
+    unit not scanned (a DIN ticks every component of that donation in the dispatch). No
+    scans at all: nothing to check."""
+    reading = isbt128.read_scans(scanned)
+    if not (reading.dins or reading.numbers or reading.problems):
+        return []
+    errors = [
+        _(
+            "Line %(line)d (%(code)s): %(problem)s",
+            line=line,
+            code=text,
+            problem=describe_invalid_din(error),
+        )
+        for line, text, error in reading.problems
+    ]
+    errors += [
+        _(
+            "%(number)s is not this dispatch's number (%(expected)s).",
+            number=n,
+            expected=dispatch.number,
+        )
+        for n in reading.numbers
+        if n != dispatch.number.upper()
+    ]
+    errors += [_("%(din)s is not in this dispatch.", din=d) for d in reading.dins if d not in dins]
+    unscanned = sorted(dins - set(reading.dins))
+    if unscanned and not errors:
+        errors.append(_("Not scanned: %(dins)s.", dins=", ".join(unscanned)))
+    return errors
+
+
 @dataclass(frozen=True)
 class ReceiptLine:
     din: str
@@ -378,6 +411,7 @@ def confirm_receipt(
     dispatch_id: int | None = None,
     number: str | None = None,
     lines: list[ReceiptLine],
+    scanned: str | None = None,
 ) -> Dispatch:
     """The receiving hospital confirms every unit once, with its temperature flag. A unit
     that arrived out of its temperature range is received and put on hold, the excursion
@@ -413,6 +447,9 @@ def confirm_receipt(
         errors["units"] = [
             _("Confirm every unit of the dispatch; missing: %(units)s", units=", ".join(missing))
         ]
+    scan_errors = _scan_errors(scanned, dispatch, {u.din for _i, u in items})
+    if scan_errors:
+        errors["scanned"] = scan_errors
     if errors:
         raise ValidationFailed(errors)
     source = session.get(Organisation, dispatch.from_id)

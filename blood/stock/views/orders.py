@@ -188,7 +188,11 @@ def dispatch(dispatch_id: int):
         result = submit(
             None,
             lambda data: stock.confirm_receipt(session=session, actor=actor, **data),
-            data={"dispatch_id": found.id, "lines": lines},
+            data={
+                "dispatch_id": found.id,
+                "lines": lines,
+                "scanned": request.form.get("scanned", ""),
+            },
         )
         if result.ok:
             flash(_("Receipt confirmed."), "success")
