@@ -37,6 +37,7 @@ $(CHROMIUM):
 
 ## Lint, check the architecture contracts, then the whole suite (also on PostgreSQL when BLOOD_TEST_DATABASE_URL is set).
 test: compile-translations $(CHROMIUM)
+	test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
