@@ -287,7 +287,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    from bench import http, supervision
+    from bench import http, supervision, trace
 
     http.main()
     supervision.main()
+    trace.main()
