@@ -78,6 +78,10 @@ class User(UserMixin, SQLModel, table=True):
     locked_until: datetime | None = Field(default=None)
     last_login_at: datetime | None = Field(default=None)
     password_changed_at: datetime = Field(default_factory=utcnow)
+    # Set when an administrator resets the password: every page leads to the change form.
+    must_change_password: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}
+    )
     # Part of the Flask-Login id: changing it (on a password change) ends every other session.
     session_nonce: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow)

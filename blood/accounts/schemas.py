@@ -32,6 +32,21 @@ class UserIn(InputSchema):
     locale = fields.String(load_default="zh_CN", validate=one_of(["zh_CN", "en"]))
 
 
+class UserEditIn(InputSchema):
+    display_name = fields.String(required=True, validate=length(1, 100))
+    locale = fields.String(load_default="zh_CN", validate=one_of(["zh_CN", "en"]))
+
+
+class UserRolesIn(InputSchema):
+    roles = fields.List(
+        fields.String(validate=at_most_chars(32)), required=True, validate=items(0, 10)
+    )
+
+
+class PasswordResetIn(InputSchema):
+    new_password = fields.String(required=True, validate=at_most_chars(200))
+
+
 class TokenIn(InputSchema):
     name = fields.String(required=True, validate=length(1, 100))
 

@@ -179,6 +179,123 @@ def lock_user(user_id: int):
     return redirect(url_for("accounts.users"))
 
 
+# --- one user's administration ------------------------------------------------------------
+
+# Pages a user who must change their password may still open.
+_OPEN_WHILE_MUST_CHANGE = {
+    "accounts.change_password",
+    "accounts.logout",
+    "core.switch_language",
+    "core.healthz",
+    "core.readyz",
+    "static",
+}
+
+
+@bp.before_app_request
+def _must_change_password():
+    """After an administrator's reset, every page leads to the change-password form."""
+    if (
+        current_user.is_authenticated
+        and getattr(current_user, "must_change_password", False)
+        and request.endpoint not in _OPEN_WHILE_MUST_CHANGE
+        and request.blueprint != "api"
+        and not (request.endpoint or "").startswith("api")
+    ):
+        flash(_("Your administrator reset your password: choose a new one."), "info")
+        return redirect(url_for("accounts.change_password"))
+    return None
+
+
+def _user_page(user_id: int, errors: dict | None = None, form=None, status: int = 200):
+    actor = require_actor()
+    member = service.member(session=db.session(), actor=actor, user_id=user_id)
+    return (
+        render_template(
+            "accounts/user.html",
+            member=member,
+            roles=service.assignable_roles(actor),
+            now_utc=utcnow(),
+            errors=errors or {},
+            form=form or {},
+            is_self=actor.kind == "user" and actor.id == member.id,
+        ),
+        status,
+    )
+
+
+@bp.get("/admin/users/<int:user_id>")
+@login_required
+def user(user_id: int):
+    return _user_page(user_id)
+
+
+@bp.post("/admin/users/<int:user_id>/edit")
+@login_required
+def edit_user(user_id: int):
+    result = submit(
+        schemas.UserEditIn(),
+        lambda data: service.update_user(
+            session=db.session(), actor=require_actor(), user_id=user_id, **data
+        ),
+    )
+    if not result.ok:
+        return _user_page(user_id, result.errors, request.form, result.status)
+    flash(_("%(name)s is changed.", name=result.value.username), "success")
+    return redirect(url_for("accounts.user", user_id=user_id))
+
+
+@bp.post("/admin/users/<int:user_id>/roles")
+@login_required
+def user_roles(user_id: int):
+    result = submit(
+        schemas.UserRolesIn(),
+        lambda data: service.set_roles(
+            session=db.session(), actor=require_actor(), user_id=user_id, **data
+        ),
+        data={"roles": request.form.getlist("roles")},
+    )
+    if not result.ok:
+        return _user_page(user_id, result.errors, request.form, result.status)
+    flash(_("The roles of %(name)s are changed.", name=result.value.username), "success")
+    return redirect(url_for("accounts.user", user_id=user_id))
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@login_required
+def user_active(user_id: int):
+    active = request.form.get("active") == "1"
+    user = service.set_user_active(
+        session=db.session(), actor=require_actor(), user_id=user_id, active=active
+    )
+    if active:
+        flash(_("%(name)s may log in again.", name=user.username), "success")
+    else:
+        flash(_("%(name)s is disabled; their sessions have ended.", name=user.username), "success")
+    return redirect(url_for("accounts.user", user_id=user_id))
+
+
+@bp.post("/admin/users/<int:user_id>/password")
+@login_required
+def reset_password(user_id: int):
+    result = submit(
+        schemas.PasswordResetIn(),
+        lambda data: service.reset_password(
+            session=db.session(), actor=require_actor(), user_id=user_id, **data
+        ),
+    )
+    if not result.ok:
+        return _user_page(user_id, result.errors, {}, result.status)
+    flash(
+        _(
+            "The password of %(name)s is reset; they must change it at their next log-in.",
+            name=result.value.username,
+        ),
+        "success",
+    )
+    return redirect(url_for("accounts.user", user_id=user_id))
+
+
 @bp.route("/admin/tokens", methods=["GET", "POST"])
 @login_required
 def tokens():

@@ -48,7 +48,12 @@ from blood.accounts.service.users import (
     change_password,
     create_user,
     list_users,
+    member,
+    reset_password,
     set_locale,
+    set_roles,
+    set_user_active,
+    update_user,
 )
 
 __all__ = [
@@ -83,15 +88,20 @@ __all__ = [
     "list_organisations",
     "list_tokens",
     "list_users",
+    "member",
     "organisation_by_code",
     "organisation_codes",
     "organisation_page",
     "organisation_summaries",
     "organisation_summary",
+    "reset_password",
     "revoke_token",
     "set_account_lock",
     "set_locale",
+    "set_roles",
+    "set_user_active",
     "start_session",
     "update_collecting_settings",
+    "update_user",
     "user_of_session",
 ]

@@ -16,7 +16,7 @@ from blood.accounts.roles import ROLES_BY_KIND, OrgKind, Role
 from blood.accounts.scoping import Actor, require_own_org, require_role
 from blood.accounts.service.login import end_sessions
 from blood.db import utcnow
-from blood.errors import Forbidden, ValidationFailed
+from blood.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from blood.inputs import clean_text
 from blood.pagination import Page, PageRequest, fetch_page
 
@@ -125,6 +125,7 @@ def change_password(
         raise ValidationFailed(errors)
     user.password_hash = _hash_password(session, new_password)
     user.password_changed_at = utcnow()
+    user.must_change_password = False
     user.session_nonce = secrets.token_hex(8)
     end_sessions(session=session, user=user, reason="password_change", keep_token=keep_session)
     audit.record(session, actor, "user.password_change", user, changes={"password": ["***", "***"]})
@@ -148,3 +149,132 @@ def list_users(*, session: Session, actor: Actor, page: PageRequest) -> Page[Use
     require_role(actor, Role.ORG_ADMIN)
     statement = select(User).where(User.organisation_id == actor.organisation_id)
     return fetch_page(session, statement.order_by(User.username), page)
+
+
+# --- administration of an organisation's users --------------------------------------------
+# The same rules for the pages and the CLI (which acts as the system, for any organisation).
+
+
+def member(*, session: Session, actor: Actor, user_id: int) -> User:
+    """A user of the administrator's own organisation (another organisation's: 404)."""
+    if not actor.is_system:
+        require_role(actor, Role.ORG_ADMIN)
+    user = session.get(User, user_id)
+    if user is None or (not actor.is_system and user.organisation_id != actor.organisation_id):
+        raise NotFound()
+    return user
+
+
+def _not_oneself(actor: Actor, user: User) -> None:
+    if actor.kind == "user" and actor.id == user.id:
+        raise Conflict(_("You cannot do this to your own account."))
+
+
+def _organisation_of(session: Session, user: User) -> Organisation:
+    return session.get(Organisation, user.organisation_id)
+
+
+def update_user(
+    *, session: Session, actor: Actor, user_id: int, display_name: str, locale: str | None
+) -> User:
+    """Change a user's display name and language."""
+    user = member(session=session, actor=actor, user_id=user_id)
+    errors: dict[str, list[str]] = {}
+    try:
+        display_name = clean_text(display_name)
+    except ValueError as hidden:
+        errors["display_name"] = [_("Contains hidden characters: %(which)s.", which=str(hidden))]
+    else:
+        if not display_name:
+            errors["display_name"] = [_("Required.")]
+        elif len(display_name) > 100:
+            errors["display_name"] = [_("At most {max} characters.").format(max=100)]
+    if locale and locale not in ("zh_CN", "en"):
+        errors["locale"] = [_("Choose Chinese or English.")]
+    if errors:
+        raise ValidationFailed(errors)
+    before = audit.snapshot(user, ["display_name", "locale"])
+    user.display_name = display_name
+    user.locale = locale or None
+    audit.record(
+        session,
+        actor,
+        "user.edit",
+        user,
+        before=before,
+        organisation=_organisation_of(session, user),
+    )
+    return user
+
+
+def set_user_active(*, session: Session, actor: Actor, user_id: int, active: bool) -> User:
+    """Disable (or enable) an account. A disabled user is refused at log-in with the answer a
+    wrong password gets, and their sessions end at once."""
+    user = member(session=session, actor=actor, user_id=user_id)
+    if not active:
+        _not_oneself(actor, user)
+    if user.active == active:
+        return user
+    before = audit.snapshot(user, ["active"])
+    user.active = active
+    if not active:
+        user.session_nonce = secrets.token_hex(8)
+        end_sessions(session=session, user=user, reason="disabled")
+    audit.record(
+        session,
+        actor,
+        "user.enable" if active else "user.disable",
+        user,
+        before=before,
+        organisation=_organisation_of(session, user),
+    )
+    return user
+
+
+def reset_password(*, session: Session, actor: Actor, user_id: int, new_password: str) -> User:
+    """An administrator sets a new password; the user must change it at their next log-in,
+    and their sessions end."""
+    user = member(session=session, actor=actor, user_id=user_id)
+    _not_oneself(actor, user)
+    if problems := _password_errors(new_password, user.username):
+        raise ValidationFailed({"new_password": problems})
+    user.password_hash = _hash_password(session, new_password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = True
+    user.session_nonce = secrets.token_hex(8)
+    end_sessions(session=session, user=user, reason="password_reset")
+    audit.record(
+        session,
+        actor,
+        "user.password_reset",
+        user,
+        changes={"password": ["***", "***"], "must_change_password": [False, True]},
+        organisation=_organisation_of(session, user),
+    )
+    return user
+
+
+def set_roles(*, session: Session, actor: Actor, user_id: int, roles: list[str]) -> User:
+    """Change a user's roles, among those of their organisation's kind. An administrator
+    cannot take the administrator role from themself (someone must remain to give it back)."""
+    user = member(session=session, actor=actor, user_id=user_id)
+    organisation = _organisation_of(session, user)
+    allowed = {r.value for r in ROLES_BY_KIND[OrgKind(organisation.kind)]}
+    if not roles:
+        raise ValidationFailed({"roles": [_("Choose at least one role.")]})
+    if bad := sorted(set(roles) - allowed):
+        raise ValidationFailed(
+            {
+                "roles": [
+                    _("Not a role of this kind of organisation: %(roles)s.", roles=", ".join(bad))
+                ]
+            }
+        )
+    if actor.kind == "user" and actor.id == user.id and Role.ORG_ADMIN.value not in roles:
+        raise ValidationFailed(
+            {"roles": [_("You cannot take the administrator role from yourself.")]}
+        )
+    before = audit.snapshot(user, ["roles"])
+    user.roles = sorted(set(roles))
+    audit.record(session, actor, "user.roles", user, before=before, organisation=organisation)
+    return user
