@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     redirect,
@@ -18,7 +19,8 @@ from blood import db
 from blood.accounts import service as accounts
 from blood.accounts.auth import require_actor
 from blood.accounts.roles import OrgKind
-from blood.core import queues, service
+from blood.core import activity_words, queues, schemas, service
+from blood.listing import load_list_query
 
 bp = Blueprint("core", __name__)
 
@@ -37,16 +39,52 @@ def home():
     return render_template(f"home/{org.kind}.html", **context)
 
 
+def _activity_query():
+    """The activity log's filters from the query string (field errors beside the fields)."""
+    args = {k: v for k, v in request.args.items() if v != ""}
+    params, errors = load_list_query(schemas.ActivityQueryIn(), args)
+    filters = service.ActivityFilters(
+        person=params.get("q"),
+        action=params.get("action"),
+        record_type=params.get("record"),
+        record_id=params.get("record_id"),
+        date_from=params.get("date_from"),
+        date_to=params.get("date_to"),
+    )
+    return args, params, errors, filters
+
+
 @bp.get("/activity")
 @login_required
 def activity():
+    args, params, errors, filters = _activity_query()
     page = service.activity_page(
-        session=db.session(),
-        actor=require_actor(),
-        page=request.args.get("page", 1, type=int) or 1,
+        session=db.session(), actor=require_actor(), page=params.get("page", 1), filters=filters
     )
-    return render_template(
-        "core/activity.html", events=page.events, page=page.page, has_next=page.has_next
+    body = render_template(
+        "core/activity.html",
+        events=page.rows,
+        page=page.page,
+        has_next=page.has_next,
+        args=args,
+        errors=errors,
+        action_options=activity_words.actions(),
+        record_options=activity_words.record_types(),
+    )
+    return body, 422 if errors else 200
+
+
+@bp.get("/activity.csv")
+@login_required
+def activity_csv():
+    _args, _params, errors, filters = _activity_query()
+    if errors:
+        abort(422)
+    text = service.activity_csv(session=db.session(), actor=require_actor(), filters=filters)
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=activity.csv"},
     )
 
 
