@@ -50,16 +50,20 @@ def load_list_query(schema: ma.Schema, args: Mapping[str, Any]) -> tuple[dict, d
     """The query string as (parameters, field errors keyed by parameter); unknown
     parameters are refused as errors too."""
     data = {k: v for k, v in args.items() if v != ""}
-    try:
-        return schema.load(data), {}
-    except ma.ValidationError as error:
-        errors = flatten_errors(error.messages)
-    # The list still answers, by the parameters that were right (the wrong ones are named).
-    good = {k: v for k, v in data.items() if k not in errors and k not in ("from", "to")}
-    try:
-        return schema.load(good), errors
-    except ma.ValidationError:
-        return {}, errors
+    errors: dict[str, list[str]] = {}
+    # The list still answers, by the parameters that were right (the wrong ones are named);
+    # a date range's own check runs once both dates are readable.
+    for _attempt in range(3):
+        try:
+            return schema.load(data), errors
+        except ma.ValidationError as error:
+            found = flatten_errors(error.messages)
+        for key, messages in found.items():
+            errors.setdefault(key, []).extend(messages)
+        data = {k: v for k, v in data.items() if k not in errors}
+        if "to" in found:
+            data.pop("from", None)
+    return {}, errors
 
 
 def order_by_sort(

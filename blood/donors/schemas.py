@@ -35,6 +35,14 @@ class DonorListIn(ListQueryIn):
     sort = sort_field(("card", "name", "registered"))
 
 
+class DeferralListIn(ListQueryIn):
+    """The deferral list's query string: card number or name, state, reason, start dates."""
+
+    state = fields.String(validate=one_of(["active", "ended", "lifted", "permanent"]))
+    reason = fields.String(validate=one_of(DEFERRAL_REASON_CODES))
+    sort = sort_field(("starts", "ends", "reason", "card"))
+
+
 def _flags(codes, name: str, description: str) -> fields.Nested:
     """A mapping of known codes to true/false; any other key is refused (and the API
     document lists the codes)."""

@@ -116,6 +116,30 @@ def index():
     return page_html, 422 if errors else 200
 
 
+@bp.get("/deferrals")
+@login_required
+def deferrals():
+    """Deferrals recorded here: by card number or name, state, reason and start dates."""
+    actor = _collecting_actor()
+    session = db.session()
+    args = {k: v for k, v in request.args.items() if v != ""}
+    params, errors = load_list_query(schemas.DeferralListIn(), args)
+    page = donors.list_deferrals(
+        session=session,
+        actor=actor,
+        query=donors.DeferralListQuery(**params),
+        today=donors.local_today(donors.require_collecting_org(session, actor)),
+    )
+    body = render_template(
+        "donors/deferrals.html",
+        page=page,
+        args=args,
+        errors=errors,
+        reasons=donors.DEFERRAL_REASONS,
+    )
+    return body, 422 if errors else 200
+
+
 @bp.route("/donors/new", methods=["GET", "POST"])
 @login_required
 def register():

@@ -45,7 +45,15 @@ from blood.donors.service.eligibility import (
     donor_history,
     history_blockers,
 )
-from blood.donors.service.listing import DONOR_SORTS, DonorListQuery, list_donors
+from blood.donors.service.listing import (
+    DEFERRAL_SORTS,
+    DONOR_SORTS,
+    DeferralListQuery,
+    DonorListQuery,
+    ListedDeferral,
+    list_deferrals,
+    list_donors,
+)
 from blood.donors.service.lookback import record_reactive_donation
 from blood.donors.service.profiles import (
     DEFAULT_PROFILE,
@@ -77,16 +85,19 @@ __all__ = [
     "COLLECTING_KINDS",
     "DEFAULT_PROFILE",
     "DEFERRAL_REASONS",
+    "DEFERRAL_SORTS",
     "DONOR_SORTS",
     "HISTORY_SOURCES",
     "PHONE_RE",
     "RESIDENT_ID_RE",
     "AlreadyRegistered",
+    "DeferralListQuery",
     "DonationElsewhere",
     "DonorListQuery",
     "DonorOverview",
     "DonorRegistration",
     "EligibilityAnswer",
+    "ListedDeferral",
     "NotYourDeferral",
     "OutsideDesignatedArea",
     "PermanentDeferral",
@@ -111,6 +122,7 @@ __all__ = [
     "in_scope",
     "lift_deferral",
     "lift_refusal",
+    "list_deferrals",
     "list_donors",
     "local_today",
     "may_see_contact",
