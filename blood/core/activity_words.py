@@ -8,84 +8,98 @@ an unknown code (an old row, say) falls back to a generic verb, never to the raw
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from werkzeug.routing import BuildError
 
-ACTION_WORDS = {
-    "adverse_reaction.report": _l("reported an adverse reaction"),
-    "alert.acknowledge": _l("acknowledged the alert"),
-    "alert.close": _l("closed the alert"),
-    "api_token.create": _l("created the API token"),
-    "api_token.revoke": _l("revoked the API token"),
-    "blood.collect": _l("collected the donation"),
-    "blood.deviation_decide": _l("decided the deviation of"),
-    "blood.group_resolve": _l("resolved the blood group of"),
-    "blood.lab_result": _l("recorded test results for"),
-    "demo.clinical_history": _l("loaded demonstration clinical history"),
-    "demo.plasma_history": _l("loaded demonstration plasma history"),
-    "demo.stock_history": _l("loaded demonstration stock history"),
-    "dispatch.issue": _l("issued the dispatch"),
-    "dispatch.transfer": _l("transferred units in"),
-    "dispatch.receive": _l("received the dispatch"),
-    "donor.defer": _l("deferred the donor"),
-    "donor.lift_deferral": _l("lifted the deferral"),
-    "donor.register": _l("registered the donor"),
-    "lookback.notice_acknowledged": _l("acknowledged the look-back notice"),
-    "lookback.open": _l("opened the look-back case"),
-    "lookback.trigger": _l("triggered a look-back"),
-    "order.create": _l("placed the order"),
-    "organisation.collecting_settings": _l("changed the collecting settings of"),
-    "organisation.create": _l("created the organisation"),
-    "plasma.block": _l("blocked"),
-    "plasma.collect": _l("collected"),
-    "plasma.deviation_accept": _l("accepted the deviation of"),
-    "plasma.deviation_reject": _l("rejected the deviation of"),
-    "plasma.destroy": _l("destroyed"),
-    "plasma.lab_result": _l("recorded a test result"),
-    "plasma.release": _l("released"),
-    "plasma.ship": _l("shipped"),
-    "plasma.shipment_receipt": _l("received the shipment"),
-    "product_codes.load": _l("loaded product codes"),
-    "station.designated_area": _l("changed the designated area"),
-    "supervision.delivery.retry": _l("retried the delivery"),
-    "supervision.inbound_source.add": _l("added the inbound source"),
-    "supervision.inbound_summary.receive": _l("received a summary"),
-    "supervision.push_target.create": _l("created the push target"),
-    "supervision.push_target.deactivate": _l("deactivated the push target"),
-    "supervision.push_target.update": _l("changed the push target"),
-    "transfusion.outcome": _l("recorded the outcome of"),
-    "transfusion.record": _l("recorded the transfusion"),
-    "transfusion.review": _l("reviewed the transfusion"),
-    "unit.produce": _l("produced"),
-    "unit.temperature_excursion": _l("recorded a temperature excursion of"),
-    "unit.release": _l("released"),
-    "unit.reserve": _l("reserved"),
-    "unit.unreserve": _l("unreserved"),
-    "unit.issue": _l("issued"),
-    "unit.receive": _l("received"),
-    "unit.hold": _l("held"),
-    "unit.transfuse": _l("transfused"),
-    "unit.return": _l("returned"),
-    "unit.restock": _l("restocked"),
-    "unit.discard": _l("discarded"),
-    "unit.expire": _l("expired"),
-    "unit.block": _l("blocked"),
-    "user.create": _l("created the user"),
-    "user.disable": _l("disabled the user"),
-    "user.enable": _l("enabled the user"),
-    "user.edit": _l("edited the user"),
-    "user.locale": _l("changed their language"),
-    "user.lock": _l("locked the account of"),
-    "user.unlock": _l("unlocked the account of"),
-    "user.login": _l("logged in"),
-    "user.login_failed": _l("failed to log in"),
-    "user.password_change": _l("changed their password"),
-    "user.password_reset": _l("reset the password of"),
-    "user.roles": _l("changed the roles of"),
+# Verbs in the activity's own context ("discarded" here is 报废, not a state's 已报废).
+ACTION_WORDS: dict[str, Callable[[], str]] = {
+    "adverse_reaction.report": lambda: pgettext("activity", "reported an adverse reaction"),
+    "alert.acknowledge": lambda: pgettext("activity", "acknowledged the alert"),
+    "alert.close": lambda: pgettext("activity", "closed the alert"),
+    "api_token.create": lambda: pgettext("activity", "created the API token"),
+    "api_token.revoke": lambda: pgettext("activity", "revoked the API token"),
+    "blood.collect": lambda: pgettext("activity", "collected the donation"),
+    "blood.deviation_decide": lambda: pgettext("activity", "decided the deviation of"),
+    "blood.group_resolve": lambda: pgettext("activity", "resolved the blood group of"),
+    "blood.lab_result": lambda: pgettext("activity", "recorded test results for"),
+    "demo.clinical_history": lambda: pgettext("activity", "loaded demonstration clinical history"),
+    "demo.plasma_history": lambda: pgettext("activity", "loaded demonstration plasma history"),
+    "demo.stock_history": lambda: pgettext("activity", "loaded demonstration stock history"),
+    "dispatch.issue": lambda: pgettext("activity", "issued the dispatch"),
+    "dispatch.transfer": lambda: pgettext("activity", "transferred units in"),
+    "dispatch.receive": lambda: pgettext("activity", "received the dispatch"),
+    "donor.defer": lambda: pgettext("activity", "deferred the donor"),
+    "donor.lift_deferral": lambda: pgettext("activity", "lifted the deferral"),
+    "donor.register": lambda: pgettext("activity", "registered the donor"),
+    "lookback.notice_acknowledged": lambda: pgettext(
+        "activity", "acknowledged the look-back notice"
+    ),
+    "lookback.case_closed": lambda: pgettext("activity", "closed the look-back case"),
+    "lookback.open": lambda: pgettext("activity", "opened the look-back case"),
+    "lookback.trigger": lambda: pgettext("activity", "triggered a look-back"),
+    "order.create": lambda: pgettext("activity", "placed the order"),
+    "organisation.collecting_settings": lambda: pgettext(
+        "activity", "changed the collecting settings of"
+    ),
+    "organisation.create": lambda: pgettext("activity", "created the organisation"),
+    "plasma.block": lambda: pgettext("activity", "blocked"),
+    "plasma.collect": lambda: pgettext("activity", "collected"),
+    "plasma.deviation_accept": lambda: pgettext("activity", "accepted the deviation of"),
+    "plasma.deviation_reject": lambda: pgettext("activity", "rejected the deviation of"),
+    "plasma.destroy": lambda: pgettext("activity", "destroyed"),
+    "plasma.lab_result": lambda: pgettext("activity", "recorded a test result"),
+    "plasma.release": lambda: pgettext("activity", "released"),
+    "plasma.ship": lambda: pgettext("activity", "shipped"),
+    "plasma.shipment_receipt": lambda: pgettext("activity", "received the shipment"),
+    "product_codes.load": lambda: pgettext("activity", "loaded product codes"),
+    "station.designated_area": lambda: pgettext("activity", "changed the designated area"),
+    "supervision.delivery.retry": lambda: pgettext("activity", "retried the delivery"),
+    "supervision.inbound_source.add": lambda: pgettext("activity", "added the inbound source"),
+    "supervision.inbound_summary.receive": lambda: pgettext("activity", "received a summary"),
+    "supervision.push_target.create": lambda: pgettext("activity", "created the push target"),
+    "supervision.push_target.deactivate": lambda: pgettext(
+        "activity", "deactivated the push target"
+    ),
+    "supervision.push_target.update": lambda: pgettext("activity", "changed the push target"),
+    "transfusion.outcome": lambda: pgettext("activity", "recorded the outcome of"),
+    "transfusion.record": lambda: pgettext("activity", "recorded the transfusion"),
+    "transfusion.review": lambda: pgettext("activity", "reviewed the transfusion"),
+    "unit.produce": lambda: pgettext("activity", "produced"),
+    "unit.temperature_excursion": lambda: pgettext(
+        "activity", "recorded a temperature excursion of"
+    ),
+    "unit.release": lambda: pgettext("activity", "released"),
+    "unit.reserve": lambda: pgettext("activity", "reserved"),
+    "unit.unreserve": lambda: pgettext("activity", "unreserved"),
+    "unit.issue": lambda: pgettext("activity", "issued"),
+    "unit.receive": lambda: pgettext("activity", "received"),
+    "unit.hold": lambda: pgettext("activity", "held"),
+    "unit.transfuse": lambda: pgettext("activity", "transfused"),
+    "unit.return": lambda: pgettext("activity", "returned"),
+    "unit.restock": lambda: pgettext("activity", "restocked"),
+    "unit.discard": lambda: pgettext("activity", "discarded"),
+    "unit.expire": lambda: pgettext("activity", "expired"),
+    "unit.block": lambda: pgettext("activity", "blocked"),
+    "visit.check_in": lambda: pgettext("activity", "checked in for"),
+    "visit.screen": lambda: pgettext("activity", "screened"),
+    "user.create": lambda: pgettext("activity", "created the user"),
+    "user.disable": lambda: pgettext("activity", "disabled the user"),
+    "user.enable": lambda: pgettext("activity", "enabled the user"),
+    "user.edit": lambda: pgettext("activity", "edited the user"),
+    "user.locale": lambda: pgettext("activity", "changed their language"),
+    "user.lock": lambda: pgettext("activity", "locked the account of"),
+    "user.unlock": lambda: pgettext("activity", "unlocked the account of"),
+    "user.login": lambda: pgettext("activity", "logged in"),
+    "user.login_failed": lambda: pgettext("activity", "failed to log in"),
+    "user.password_change": lambda: pgettext("activity", "changed their password"),
+    "user.password_reset": lambda: pgettext("activity", "reset the password of"),
+    "user.roles": lambda: pgettext("activity", "changed the roles of"),
 }
 
 # Actions about the actor themself: the record is not repeated in the sentence.
@@ -132,12 +146,12 @@ RECORD_WORDS = {
 
 def verb(action: str) -> str:
     words = ACTION_WORDS.get(action)
-    return str(words) if words is not None else _("did something")
+    return words() if words is not None else _("did something")
 
 
 def actions() -> list[tuple[str, str]]:
     """(code, verb) for the action filter, in the reader's words."""
-    return sorted(((code, str(words)) for code, words in ACTION_WORDS.items()), key=lambda x: x[1])
+    return sorted(((code, words()) for code, words in ACTION_WORDS.items()), key=lambda x: x[1])
 
 
 def record_types() -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session, select
 
@@ -18,6 +18,7 @@ from blood.audit import AuditEvent
 from blood.core import activity_words as words
 from blood.plasma.models import Collection
 from blood.stock.models import Unit
+from blood.stock.service.unit_words import DISCARD_REASONS
 
 ACTIVITY_PAGE_SIZE = 50
 CSV_MAX_ROWS = 50_000
@@ -33,6 +34,7 @@ class ActivityFilters:
     record_id: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    tz: tzinfo = UTC  # the dates are days of the reader's time zone
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,11 @@ def _activity(actor: Actor, filters: ActivityFilters | None = None):
     if f.record_id:
         statement = statement.where(AuditEvent.entity_id == f.record_id.strip())
     if f.date_from:
-        statement = statement.where(AuditEvent.occurred_at >= datetime.combine(f.date_from, time()))
+        statement = statement.where(
+            AuditEvent.occurred_at >= datetime.combine(f.date_from, time(), f.tz)
+        )
     if f.date_to:
-        end = datetime.combine(f.date_to + timedelta(days=1), time())
+        end = datetime.combine(f.date_to + timedelta(days=1), time(), f.tz)
         statement = statement.where(AuditEvent.occurred_at < end)
     return statement.order_by(AuditEvent.id.desc())
 
@@ -96,7 +100,10 @@ def _reason(event: AuditEvent) -> str | None:
     value = (event.changes or {}).get("reason")
     if isinstance(value, list):
         value = value[-1] if value else None
-    return value if isinstance(value, str) and value else None
+    if not isinstance(value, str) or not value:
+        return None
+    words = DISCARD_REASONS.get(value)  # a reason code in words; a person's note as typed
+    return str(words) if words is not None else value
 
 
 def tell(*, session: Session, events: list[AuditEvent]) -> list[ActivityRow]:

@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_timezone
 from flask_login import current_user, login_required
 
 from blood import db
@@ -50,6 +51,7 @@ def _activity_query():
         record_id=params.get("record_id"),
         date_from=params.get("date_from"),
         date_to=params.get("date_to"),
+        tz=get_timezone(),
     )
     return args, params, errors, filters
 
