@@ -21,6 +21,7 @@ from blood.donors import service as donors
 from blood.donors.models import Donor
 from blood.errors import Conflict, NotFound, ValidationFailed
 from blood.plasma.models import Collection, Visit, VisitStatus
+from blood.plasma.service.next_step import NextStep, visit_next_step
 from blood.plasma.service.station import require_station
 
 
@@ -209,6 +210,7 @@ class VisitOverview:
     unit: Collection | None  # once collected
     decision: rules.Decision | None  # once screened
     limit: rules.CollectionLimit | None  # the most that may be collected, once weighed
+    next_step: NextStep  # where the visit stands, what comes next and who takes it
 
 
 def visit_overview(*, session: Session, actor: Actor, visit_id: int) -> VisitOverview:
@@ -216,11 +218,13 @@ def visit_overview(*, session: Session, actor: Actor, visit_id: int) -> VisitOve
     station = require_station(session, actor)
     visit = get_visit(session=session, actor=actor, visit_id=visit_id)
     profile = donors.profile_for(session, station)
+    unit = visit_unit(session=session, actor=actor, visit=visit)
     return VisitOverview(
         visit=visit,
         donor=session.get(Donor, visit.donor_id),
         station=station,
-        unit=visit_unit(session=session, actor=actor, visit=visit),
+        unit=unit,
         decision=decision_of(visit),
         limit=rules.collection_limit(profile, visit.weight_kg) if visit.weight_kg else None,
+        next_step=visit_next_step(session=session, actor=actor, visit=visit, unit=unit),
     )

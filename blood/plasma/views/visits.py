@@ -62,6 +62,7 @@ def _visit_page(page: plasma.VisitOverview, *, errors: dict | None = None, form=
             unit=page.unit,
             decision=page.decision,
             limit=page.limit,
+            next_step=page.next_step,
             describe=describe,
             questions=QUESTION_LABELS,
             rapid_tests=RAPID_TEST_LABELS,
