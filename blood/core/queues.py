@@ -22,7 +22,8 @@ from blood.plasma.models import Collection, LabResult, Visit, VisitStatus
 from blood.plasma.models import UnitState as PlasmaState
 from blood.plasma.service import quarantine
 from blood.plasma.service.station import quarantine_days, require_station
-from blood.stock.models import Order, Unit
+from blood.stock.models import BloodDonation, BloodTestResult, Order, Unit
+from blood.stock.service.markers import lab_markers, marker_label
 from blood.stock.service.units import ON_HAND
 
 FIRST_ROWS = 5
@@ -201,9 +202,69 @@ def _centre_queues(session: Session, actor: Actor) -> list[Queue]:
                 "orders", str(_l("Open orders")), _count(session, statement), "stock.orders", rows
             )
         )
+    if actor.has_role(Role.LAB):
+        queues.append(_centre_lab(session, actor))
+    if actor.has_role(Role.QUALITY):
+        open_deviations = select(BloodDonation.id).where(
+            BloodDonation.centre_id == actor.organisation_id,
+            BloodDonation.deviation_status == "open",
+        )
+        queues.append(
+            Queue(
+                "deviations",
+                str(_l("Deviations to decide")),
+                _count(session, open_deviations),
+                "stock.deviations",
+            )
+        )
     if actor.has_role(Role.STOCK_CLERK, Role.QUALITY):
         queues.append(_expiring(session, actor))
     return queues
+
+
+def _centre_lab(session: Session, actor: Actor) -> Queue:
+    """Donations still missing a marker's result, counted per marker in one query."""
+    markers = lab_markers(session=session)
+    if not markers:
+        return Queue("lab", str(_l("Donations waiting for results")), 0, "stock.lab")
+    centre = BloodDonation.centre_id == actor.organisation_id
+    missing = [
+        sa.func.sum(
+            sa.case(
+                (
+                    ~select(BloodTestResult.id)
+                    .where(
+                        BloodTestResult.donation_id == BloodDonation.id,
+                        BloodTestResult.marker == marker,
+                    )
+                    .exists(),
+                    1,
+                ),
+                else_=0,
+            )
+        )
+        for marker in markers
+    ]
+    any_missing = ~sa.and_(
+        *(
+            select(BloodTestResult.id)
+            .where(
+                BloodTestResult.donation_id == BloodDonation.id, BloodTestResult.marker == marker
+            )
+            .exists()
+            for marker in markers
+        )
+    )
+    counts = session.exec(
+        select(sa.func.sum(sa.case((any_missing, 1), else_=0)), *missing).where(centre)
+    ).one()
+    total, per_marker = counts[0] or 0, [n or 0 for n in counts[1:]]
+    rows = tuple(
+        Row(f"{marker_label(marker)}: {n}", "stock.lab")
+        for marker, n in zip(markers, per_marker, strict=True)
+        if n
+    )
+    return Queue("lab", str(_l("Donations waiting for results")), total, "stock.lab", rows)
 
 
 def _hospital_queues(session: Session, actor: Actor) -> list[Queue]:

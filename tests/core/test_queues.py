@@ -84,3 +84,26 @@ def test_stock_clerk_sees_open_orders_and_expiring_units_keys(app, session, worl
     with app.app_context():
         counts = _counts(session, world, "bc.clerk")
         assert counts == {"orders": 0, "expiring": 0}
+
+
+def test_centre_lab_counts_donations_waiting_by_marker(app, session, world):
+    from blood.stock.service.markers import lab_markers
+    from tests.stock.helpers import donation, lab, test_results
+
+    with app.app_context():
+        lab(session, world)  # BC's laboratory technician, bc.lab
+        first = donation(session, world, serial=301)
+        donation(session, world, serial=303)
+        markers = lab_markers(session=session)
+        test_results(session, world, first, **{markers[0]: None})  # one marker left out
+        queue = next(
+            q
+            for q in home_queues(session=session, actor=as_user(session, world, "bc.lab"))
+            if q.key == "lab"
+        )
+        assert queue.count == 2
+        rows = [r.text for r in queue.rows]
+        assert any(r.endswith(": 2") for r in rows)  # the left-out marker: both missing
+        assert any(r.endswith(": 1") for r in rows)  # the others: the second only
+        # The station's laboratory (another organisation) counts none of them.
+        assert _counts(session, world, "sca.lab") == {"lab": 0}
