@@ -120,6 +120,46 @@ def create_user(username, org_code, display_name, roles, locale, password):
     click.echo(f"created user {user.username} at {org.code}")
 
 
+@blood_cli.command("set-user-active")
+@click.argument("username")
+@click.option("--disable/--enable", "disable", required=True)
+@domain_errors_exit
+def set_user_active(username, disable):
+    """Disable (or enable) a user: the same rule as the users page (their sessions end)."""
+    from blood.accounts import service as accounts
+    from blood.accounts.scoping import Actor
+
+    with db.transaction() as session:
+        actor = Actor.system("cli")
+        user = accounts.set_user_active(
+            session=session,
+            actor=actor,
+            user_id=accounts.member_id(session=session, actor=actor, username=username),
+            active=not disable,
+        )
+    click.echo(f"{user.username} {'disabled' if disable else 'enabled'}")
+
+
+@blood_cli.command("reset-password")
+@click.argument("username")
+@click.password_option(envvar="BLOOD_NEW_USER_PASSWORD", help="Prompted for when not given")
+@domain_errors_exit
+def reset_password(username, password):
+    """Reset a user's password; they must change it at their next log-in."""
+    from blood.accounts import service as accounts
+    from blood.accounts.scoping import Actor
+
+    with db.transaction() as session:
+        actor = Actor.system("cli")
+        user = accounts.reset_password(
+            session=session,
+            actor=actor,
+            user_id=accounts.member_id(session=session, actor=actor, username=username),
+            new_password=password,
+        )
+    click.echo(f"password of {user.username} reset; to be changed at next log-in")
+
+
 @blood_cli.command("create-token")
 @click.argument("org_code")
 @click.option("--name", required=True, help="What will use the token, e.g. 'HIS production'")

@@ -137,3 +137,19 @@ def test_the_refused_page_names_the_role_in_chinese(client, world):
     client.get("/lang/zh_CN")
     html = client.get("/admin/users").get_data(as_text=True)
     assert "机构管理员" in html
+
+
+def test_the_cli_disables_and_resets_by_the_same_rules(runner, session, world):
+    disabled = runner.invoke(args=["blood", "set-user-active", "sca.lab", "--disable"])
+    assert disabled.exit_code == 0, disabled.output
+    short = runner.invoke(
+        args=["blood", "reset-password", "sca.lab"], env={"BLOOD_NEW_USER_PASSWORD": "short"}
+    )
+    assert short.exit_code != 0  # the service's password rule, as on the page
+    reset = runner.invoke(
+        args=["blood", "reset-password", "sca.lab"], env={"BLOOD_NEW_USER_PASSWORD": NEW}
+    )
+    assert reset.exit_code == 0, reset.output
+    session.expire_all()
+    user = session.get(User, world.users["sca.lab"].id)
+    assert user.active is False and user.must_change_password is True

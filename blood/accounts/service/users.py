@@ -165,6 +165,14 @@ def member(*, session: Session, actor: Actor, user_id: int) -> User:
     return user
 
 
+def member_id(*, session: Session, actor: Actor, username: str) -> int:
+    """The id of a user by name, within what the actor administers (else 404)."""
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    if user is None:
+        raise NotFound()
+    return member(session=session, actor=actor, user_id=user.id).id
+
+
 def _not_oneself(actor: Actor, user: User) -> None:
     if actor.kind == "user" and actor.id == user.id:
         raise Conflict(_("You cannot do this to your own account."))
