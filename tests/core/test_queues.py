@@ -107,3 +107,26 @@ def test_centre_lab_counts_donations_waiting_by_marker(app, session, world):
         assert any(r.endswith(": 1") for r in rows)  # the others: the second only
         # The station's laboratory (another organisation) counts none of them.
         assert _counts(session, world, "sca.lab") == {"lab": 0}
+
+
+def test_stock_clerk_sees_units_expiring_within_72_hours_at_its_centre(app, session, world):
+    from tests.stock.helpers import units_in_stock
+
+    with app.app_context():
+        soon, later = units_in_stock(session, world, n=2)
+        soon.expires_at = utcnow() + timedelta(hours=24)
+        later.expires_at = utcnow() + timedelta(hours=100)
+        session.add_all([soon, later])
+        session.flush()
+        queue = next(
+            q
+            for q in home_queues(session=session, actor=as_user(session, world, "bc.clerk"))
+            if q.key == "expiring"
+        )
+        assert queue.count == 1
+        assert [r.args for r in queue.rows] == [{"unit_id": soon.id}]
+        hospital = {
+            q.key: q.count
+            for q in home_queues(session=session, actor=as_user(session, world, "hhz.officer"))
+        }
+        assert hospital["expiring"] == 0 and hospital["on_hand"] == 0
