@@ -112,3 +112,12 @@ def test_an_unscanned_unit_or_another_shipment_number_is_refused(client, session
     assert "S-XX-S99999 is not this shipment" in html.unescape(other.get_data(as_text=True))
     session.expire_all()
     assert session.get(type(shipment), shipment.id).status == "shipped"
+
+
+def test_packing_list_in_chinese(client, world, shipped):
+    shipment, units = shipped
+    login(client, "sca.quality")
+    client.get("/lang/zh_CN")
+    page = client.get(f"/station/shipments/{shipment.id}/packing-list").get_data(as_text=True)
+    assert f"装箱单 {shipment.number}" in page and "Packing list" not in page
+    assert isbt128.barcode_data(units[0].din) in _barcodes(page)

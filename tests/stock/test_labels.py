@@ -131,3 +131,12 @@ def test_api_receipt_checks_the_scans_with_the_same_parser(client, session, worl
     assert "scanned" in refused.get_data(as_text=True)
     session.expire_all()
     assert session.get(type(dispatch), dispatch.id).status == "in_transit"
+
+
+def test_dispatch_note_in_chinese(client, world, sent):
+    dispatch, units = sent
+    login(client, "hhz.officer")
+    client.get("/lang/zh_CN")
+    note = client.get(f"/stock/dispatches/{dispatch.id}/note").get_data(as_text=True)
+    assert f"出库单 {dispatch.number}" in note and "Dispatch note" not in note
+    assert isbt128.barcode_data(units[0].din) in _barcodes(note)
