@@ -136,7 +136,7 @@ def test_the_refused_page_names_the_role_in_chinese(client, world):
     login(client, "sca.registrar", lang="zh")
     client.get("/lang/zh_CN")
     html = client.get("/admin/users").get_data(as_text=True)
-    assert "机构管理员" in html
+    assert "所需角色：机构管理员。" in html
 
 
 def test_the_cli_disables_and_resets_by_the_same_rules(runner, session, world):
