@@ -170,7 +170,7 @@ def _expiring(session: Session, actor: Actor) -> Queue:
 URGENCY_ORDER = sa.case((Order.urgency == "emergency", 0), (Order.urgency == "urgent", 1), else_=2)
 URGENCY_WORDS = {"emergency": _l("Emergency"), "urgent": _l("Urgent"), "routine": _l("Routine")}
 ORDER_STATE_WORDS = {
-    "open": _l("Open"),
+    "open": _l("Not yet filled"),
     "partial": _l("Partly filled"),
     "fulfilled": _l("Fulfilled"),
     "cancelled": _l("Cancelled"),
