@@ -155,3 +155,20 @@ def test_bad_parameters_are_named_beside_the_field(app, client, session, world):
     html = bad.get_data(as_text=True)
     assert 'id="f-urgency-error"' in html and 'id="f-from-error"' in html
     assert len(_rows(html)) == 3
+
+
+def test_lists_in_chinese_show_words_not_codes(app, client, session, world):
+    from tests.stock.test_pages import assert_no_raw_codes
+
+    _orders(app, session, world)
+    with app.app_context():
+        user = world.users["bc.clerk"]
+        user.locale = "zh_CN"
+        session.add(user)
+        session.commit()
+    login(client, "bc.clerk", lang="zh_CN")
+    for url in ("/stock/orders", "/stock/dispatches", "/stock/units"):
+        html = client.get(url).get_data(as_text=True)
+        assert_no_raw_codes(html)
+        assert "搜索" in html and "Search" not in html
+    assert "需用时间" in client.get("/stock/orders").get_data(as_text=True)
