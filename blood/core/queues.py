@@ -269,11 +269,21 @@ def _centre_lab(session: Session, actor: Actor) -> Queue:
 
 def _hospital_queues(session: Session, actor: Actor) -> list[Queue]:
     queues = [_expiring(session, actor)]
-    on_hand = select(Unit.id).where(
-        Unit.owner_id == actor.organisation_id, Unit.state.in_([s.value for s in ON_HAND])
+    on_hand = (
+        select(Unit)
+        .where(Unit.owner_id == actor.organisation_id, Unit.state.in_([s.value for s in ON_HAND]))
+        .order_by(Unit.expires_at, Unit.id)
     )
+    first = session.exec(on_hand.limit(FIRST_ROWS)).all()
+    rows = tuple(Row(f"{u.din} · {u.expires_at:%Y-%m-%d %H:%M}") for u in first)
     queues.append(
-        Queue("on_hand", str(_l("Units on hand")), _count(session, on_hand), "stock.units")
+        Queue(
+            "on_hand",
+            str(_l("Units on hand")),
+            _count(session, on_hand),
+            "stock.units",
+            rows,
+        )
     )
     states = session.exec(
         select(Order.status, sa.func.count())
