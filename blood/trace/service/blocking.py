@@ -111,10 +111,15 @@ def block_plasma(
                 .execution_options(synchronize_session=False)
             ).scalars()
         )
+    if ids:
+        # Read again in one statement: blocked, or as a racing shipment left them.
+        session.exec(
+            select(Collection)
+            .where(Collection.id.in_(ids))
+            .execution_options(populate_existing=True)
+        ).all()
     rows = []
     for collection in collections:
-        if collection.id in ids:
-            session.refresh(collection)  # blocked, or as a racing shipment left it
         if collection.id in blocked:
             audit.record(
                 session,
