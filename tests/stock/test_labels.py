@@ -7,7 +7,7 @@ import pytest
 
 from blood import isbt128
 from tests.conftest import login
-from tests.stock.helpers import fulfil, order, units_in_stock
+from tests.stock.helpers import fulfil, logout, order, units_in_stock
 
 
 def _barcodes(page: str) -> list[str]:
@@ -140,3 +140,17 @@ def test_dispatch_note_in_chinese(client, world, sent):
     note = client.get(f"/stock/dispatches/{dispatch.id}/note").get_data(as_text=True)
     assert f"出库单 {dispatch.number}" in note and "Dispatch note" not in note
     assert isbt128.barcode_data(units[0].din) in _barcodes(note)
+
+
+def test_a_scanned_dispatch_number_opens_the_dispatch(client, world, sent):
+    dispatch, _units = sent
+    login(client, "hhz.officer")
+    found = client.get(f"/stock/dispatches/scan?number={dispatch.number.lower()}")
+    assert found.status_code == 302
+    assert found.headers["Location"].endswith(f"/stock/dispatches/{dispatch.id}")
+    logout(client)
+    login(client, "swz.registrar")  # another organisation: not found, said so
+    page = client.get(f"/stock/dispatches/scan?number={dispatch.number}", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert f"No dispatch with the number {dispatch.number} here." in text
+    assert f"/stock/dispatches/{dispatch.id}" not in text

@@ -88,3 +88,9 @@ def dispatch_papers(*, session: Session, actor: Actor, dispatch_id: int) -> Disp
         order=session.get(Order, dispatch.order_id) if dispatch.order_id else None,
         labels=_labels(session, units),
     )
+
+
+def dispatch_by_number(*, session: Session, actor: Actor, scanned: str) -> Dispatch:
+    """A dispatch by its number as scanned from a dispatch note (not found when the actor's
+    organisation is neither its sender nor its addressee)."""
+    return get_dispatch(session=session, actor=actor, number=(scanned or "").strip())

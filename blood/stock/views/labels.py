@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from blood import barcodes, db
 from blood.accounts.auth import require_actor
+from blood.errors import NotFound
 from blood.stock.service import labels as papers
 from blood.stock.views import bp
 
@@ -65,3 +66,18 @@ def dispatch_note(dispatch_id: int):
         session=db.session(), actor=require_actor(), dispatch_id=dispatch_id
     )
     return render_template("stock/dispatch_note.html", papers=found, barcode=barcodes.svg_data_uri)
+
+
+@bp.get("/dispatches/scan")
+@login_required
+def scan_dispatch():
+    """A scanned (or typed) dispatch number opens that dispatch, if the actor may see it."""
+    number = request.args.get("number", "")
+    try:
+        found = papers.dispatch_by_number(
+            session=db.session(), actor=require_actor(), scanned=number
+        )
+    except NotFound:
+        flash(_("No dispatch with the number %(number)s here.", number=number.strip()), "error")
+        return redirect(request.referrer or url_for("core.home"))
+    return redirect(url_for("stock.dispatch", dispatch_id=found.id))
