@@ -130,3 +130,33 @@ def test_stock_clerk_sees_units_expiring_within_72_hours_at_its_centre(app, sess
             for q in home_queues(session=session, actor=as_user(session, world, "hhz.officer"))
         }
         assert hospital["expiring"] == 0 and hospital["on_hand"] == 0
+
+
+def test_administrator_sees_tokens_idle_for_90_days_of_its_organisation_only(app, session, world):
+    from blood.accounts.models import ApiToken
+
+    with app.app_context():
+        old = utcnow() - timedelta(days=120)
+        for n, (org, last_used, revoked) in enumerate(
+            [
+                ("S-CA", old, None),  # idle: counted
+                ("S-CA", utcnow() - timedelta(days=3), None),  # in use
+                ("S-CA", old, utcnow()),  # revoked: nothing to do
+                ("S-WZ", old, None),  # another station's
+            ]
+        ):
+            session.add(
+                ApiToken(
+                    organisation_id=world.org(org).id,
+                    name=f"his-{n}",
+                    token_hash=f"{n:064d}",
+                    prefix=f"p{n}",
+                    created_at=old,
+                    last_used_at=last_used,
+                    revoked_at=revoked,
+                )
+            )
+        session.flush()
+        assert _counts(session, world, "sca.admin")["idle_tokens"] == 1
+        assert _counts(session, world, "swz.admin")["idle_tokens"] == 1
+        assert "idle_tokens" not in _counts(session, world, "sca.registrar")
