@@ -21,6 +21,7 @@ from tests.conftest import commit_world, make_resident_id, wipe_committed
 PASSWORD = "browser-test-password"
 USERS = [
     ("st.registrar", "PS-CA", [Role.REGISTRAR], "en"),
+    ("st.registrar.zh", "PS-CA", [Role.REGISTRAR], "zh_CN"),
     ("st.physician", "PS-CA", [Role.PHYSICIAN], "en"),
     ("st.quality", "PS-CA", [Role.QUALITY, Role.LAB], "zh_CN"),
     ("st.admin", "PS-CA", [Role.ORG_ADMIN], "en"),
