@@ -142,11 +142,12 @@ def test_register_screen_collect_and_see_the_din(live_station, browser, tmp_path
     page.fill("#f-started_at", f"{end[:11]}{total // 60:02d}:{total % 60:02d}")
     page.click("form[action$='/collection'] button[type=submit]")
 
-    din = page.locator("#din").inner_text().replace(" ", "")
-    check = page.locator("#din-check").inner_text()
+    label = page.locator("article.isbt-label")
+    din = label.locator(".din-number").inner_text().replace(" ", "")
+    check = label.locator(".din-check").inner_text()
     assert re.fullmatch(rf"P3327{date.today().year % 100:02d}\d{{6}}", din)
     assert check == isbt128.check_character(din)
-    assert page.locator("img.barcode").evaluate("img => img.naturalWidth") > 0
+    assert label.locator("img.bc").first.evaluate("img => img.naturalWidth") > 0
     page.screenshot(path=str(tmp_path / "label.png"))
 
 
