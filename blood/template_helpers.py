@@ -42,6 +42,10 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("plasma.quarantine", _l("Quarantine"), kinds=_STATION, roles=frozenset({Role.QUALITY})),
     NavItem("plasma.deviations", _l("Deviations"), kinds=_STATION, roles=frozenset({Role.QUALITY})),
     NavItem("plasma.inventory", _l("Inventory"), kinds=_STATION),
+    NavItem("plasma.visits", _l("Visits"), kinds=_STATION),
+    NavItem("plasma.units", _l("Plasma units"), kinds=_STATION),
+    NavItem("donors.index", _l("Donors"), kinds=_STATION | _CENTRE),
+    NavItem("donors.deferrals", _l("Deferrals"), kinds=_STATION | _CENTRE),
     NavItem(
         "plasma.shipments",
         _l("Shipments"),
@@ -77,6 +81,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("stock.lab", _l("Laboratory"), kinds=_CENTRE, roles=frozenset({Role.LAB})),
     NavItem("stock.deviations", _l("Deviations"), kinds=_CENTRE, roles=frozenset({Role.QUALITY})),
     NavItem("stock.orders", _l("Orders"), kinds=_STOCK_HOLDERS),
+    NavItem("stock.dispatches", _l("Dispatches"), kinds=_STOCK_HOLDERS),
     NavItem("clinical.register", _l("Transfusion register"), kinds=_HOSPITAL),
     NavItem(
         "clinical.committee",
