@@ -50,6 +50,10 @@ def load_list_query(schema: ma.Schema, args: Mapping[str, Any]) -> tuple[dict, d
     """The query string as (parameters, field errors keyed by parameter); unknown
     parameters are refused as errors too."""
     data = {k: v for k, v in args.items() if v != ""}
+    # An odd page number is page 1, as on every paged page (a stale bookmark still opens).
+    page = str(data.get("page", "1"))
+    if not (page.isdigit() and len(page) < 7 and int(page) >= 1):
+        data.pop("page", None)
     errors: dict[str, list[str]] = {}
     # The list still answers, by the parameters that were right (the wrong ones are named);
     # a date range's own check runs once both dates are readable.

@@ -18,7 +18,7 @@ def test_a_user_disabled_by_an_administrator_is_refused_at_login(live_site, brow
     admin = browser.new_context(locale="en-GB").new_page()
     log_in(admin, live_site, "st.admin")
     admin.goto(f"{live_site}/admin/users")
-    admin.get_by_role("link", name="st.registrar").click()
+    admin.get_by_role("link", name="st.registrar", exact=True).first.click()
     admin.wait_for_load_state()
     admin.get_by_role("button", name="Disable the account").click()
     admin.wait_for_load_state()

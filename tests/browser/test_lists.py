@@ -85,6 +85,8 @@ def test_a_search_with_paging_keeps_search_and_sort(live_registry, browser):  # 
 
     page.select_option("#f-abo", "B")  # the filter form keeps the sort
     page.click(".list-filters button[type=submit]")
+    page.wait_for_url("**abo=B**")
+    page.wait_for_load_state()
     assert "abo=B" in page.url and "sort=name" in page.url
     b_only = _names(page)
     assert len(b_only) == 27 and all(int(n[1:]) % 2 for n in b_only)
