@@ -36,8 +36,6 @@ from blood.stock.service.dispatch import (
     DispatchDetail,
     DispatchListQuery,
     DispatchRow,
-    ReceiptLine,
-    confirm_receipt,
     dispatch_counterparts,
     dispatch_detail,
     dispatch_details,
@@ -48,8 +46,6 @@ from blood.stock.service.dispatch import (
     fulfil_order,
     get_dispatch,
     list_dispatches,
-    may_receive,
-    require_may_receive,
     transfer_units,
 )
 from blood.stock.service.expiry import expire_units, near_expiry, near_expiry_page
@@ -130,6 +126,12 @@ from blood.stock.service.products import (
     product,
     product_codes,
     shelf_life,
+)
+from blood.stock.service.receipt import (
+    ReceiptLine,
+    confirm_receipt,
+    may_receive,
+    require_may_receive,
 )
 from blood.stock.service.release import (
     Blocker,
