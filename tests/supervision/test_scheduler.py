@@ -132,7 +132,10 @@ def test_two_schedulers_started_at_once_run_every_job_once_per_period(instance):
         45,
         "four runs of today's indicators",
     )
-    assert _stop(first) == 0 and _stop(second) == 0  # both stop cleanly on SIGTERM
+    # Both at once: stopped one after the other, the standby would take the lead meanwhile.
+    for process in (first, second):
+        process.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=15) == 0 and second.wait(timeout=15) == 0  # both stop cleanly
     found = runs()
     per_period = Counter((job, key) for job, key, _outcome, _host in found)
     assert [p for p, n in per_period.items() if n > 1] == []  # no period run twice
