@@ -1,0 +1,5 @@
+"""The forecast commands."""
+
+import click
+
+COMMANDS: list[click.Command] = []

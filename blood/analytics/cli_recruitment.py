@@ -1,0 +1,5 @@
+"""The recruitment commands."""
+
+import click
+
+COMMANDS: list[click.Command] = []

@@ -1,0 +1,3 @@
+"""Tables of the forecast sub-domain."""
+
+__all__: list[str] = []

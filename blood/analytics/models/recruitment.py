@@ -1,0 +1,3 @@
+"""Tables of the recruitment sub-domain."""
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+"""The forecast pages (routes on `blood.analytics.views.bp`)."""

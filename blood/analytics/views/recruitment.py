@@ -1,0 +1,1 @@
+"""The recruitment pages (routes on `blood.analytics.views.bp`)."""
