@@ -95,6 +95,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from blood.accounts.api import blp as accounts_api
     from blood.accounts.views import bp as accounts_views
+    from blood.analytics.views import bp as analytics_views
     from blood.clinical.api import blp as clinical_api
     from blood.clinical.views import bp as clinical_views
     from blood.core.views import bp as core_views
@@ -137,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(clinical_views)
     app.register_blueprint(supervision_views)
     app.register_blueprint(trace_views)
+    app.register_blueprint(analytics_views)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -54,8 +54,6 @@ def db_history() -> None:
     command.history(_alembic_config())
 
 
-
-
 @blood_cli.command("create-org")
 @click.argument("code")
 @click.option("--kind", type=click.Choice([k.value for k in OrgKind]), required=True)
@@ -332,12 +330,19 @@ def demo(if_empty: bool, push_url: str | None):
 def register_cli(app: Flask) -> None:
     # The commands of the packages nothing else imports (supervision, the synthetic
     # province): this module gathers them, they do not import it.
+    from blood.analytics import cli as analytics_commands
     from blood.supervision import cli as supervision_commands
     from blood.supervision import cli_push as push_commands
     from blood.supervision.scheduler import cli as scheduler_commands
     from blood.synth import cli as synth_commands
 
-    for module in (supervision_commands, push_commands, scheduler_commands, synth_commands):
+    for module in (
+        supervision_commands,
+        push_commands,
+        scheduler_commands,
+        synth_commands,
+        analytics_commands,
+    ):
         for each in module.COMMANDS:
             if each.name not in blood_cli.commands:
                 blood_cli.add_command(each)

@@ -244,6 +244,11 @@ def load_demo(session: Session, *, push_url: str = DEMO_PUSH_URL) -> DemoResult:
 
     load_trace_demo(session)
 
+    # Forecasts, projected shortages and the recruitment story, before supervision reads them.
+    from blood.analytics.demo import load_analytics_demo
+
+    load_analytics_demo(session)
+
     from blood.supervision.demo import load_supervision_demo
 
     result.indicator_facts, result.alerts = load_supervision_demo(session, push_url=push_url)

@@ -1,5 +1,6 @@
 """Every table, imported in one place for Alembic and the model/migration check."""
 
+import blood.analytics.models  # noqa: F401  (the analytics tables)
 from blood.accounts.models import ApiToken, LoginFailure, LoginSession, Organisation, User
 from blood.audit import AuditCheckpoint, AuditEvent
 from blood.clinical.models import (
