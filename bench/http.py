@@ -56,6 +56,10 @@ RECEIVED_UNITS = 40_000  # units waiting at the hospital to be transfused by the
 BULK_DISPATCHES, BULK_SIZE = 60, 200
 PROFILED, MAX_PROFILE_LINES = 300, 25
 # Extra gunicorn options for the main sections, e.g. "--worker-class gthread --threads 4".
+# The floor's scratch table (bench/floor.py writes one row a request into it).
+CREATE_FLOOR = (
+    "CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, organisation_id int)"
+)
 GUNICORN_ARGS = tuple(os.environ.get("BLOOD_BENCH_GUNICORN_ARGS", "").split())
 
 ORDER = {
@@ -293,7 +297,7 @@ def _serve(url: str, instance: Path, *extra: str) -> tuple[subprocess.Popen, str
             "--bind",
             f"127.0.0.1:{port}",
             *extra,
-            "app:app",
+            "bench.floor:app",  # the application of app.py, plus the floor's two routes
         ],
         cwd=ROOT,
         env=env,
@@ -741,6 +745,8 @@ def main() -> int:
     server = None
     try:
         migrate.upgrade(url)
+        with sa.create_engine(url).begin() as connection:
+            connection.exec_driver_sql(CREATE_FLOOR)
         app = create_app(
             {
                 "ENV": "testing",
@@ -779,6 +785,12 @@ def main() -> int:
             (
                 f"GET /api/v1/orders ({EXTRA_ORDERS:,} orders, page 1)",
                 dict(path="/api/v1/orders", token=hospital),
+            ),
+            # The floor: the same hooks, token and commit, and no work (bench/floor.py).
+            ("GET floor (auth + SELECT 1)", dict(path="/api/v1/bench-floor", token=hospital)),
+            (
+                "POST floor (auth + idempotency + 1 INSERT)",
+                dict(method="POST", path="/api/v1/bench-floor", token=hospital, body={}),
             ),
             (
                 "POST /api/v1/eligibility",
