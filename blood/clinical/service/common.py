@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -219,12 +219,11 @@ def cursor_page(
     since: datetime | None,
     cursor: str | None,
     limit: int | None,
-    at_of: Any,
-    id_of: Any,
+    load: Callable[[Session, list[Any]], list[Any]],
 ) -> CursorPage:
-    """One page of ``statement`` (rows with ``at_column``, ``id_column``) in ascending
-    (record time, id), from ``since`` and after ``cursor``; ``at_of``/``id_of`` read the
-    position of a returned row."""
+    """One page of ``statement`` in ascending (record time, id) — the two columns of its rows
+    — from ``since`` and after ``cursor``, its rows turned into what the reads answer by
+    ``load`` (which reads what they refer to for the whole page at once)."""
     size = min(max(int(limit or DEFAULT_LIMIT), 1), MAX_LIMIT)
     if since is not None:
         statement = statement.where(at_column >= since)
@@ -238,10 +237,29 @@ def cursor_page(
     rows = rows[:size]
     if rows:
         last = rows[-1]
-        next_cursor = encode_cursor(kind, at_of(last), id_of(last))
+        next_cursor = encode_cursor(
+            kind, getattr(last, at_column.key), getattr(last, id_column.key)
+        )
     else:
         next_cursor = cursor
-    return CursorPage(rows, next_cursor, has_more)
+    return CursorPage(load(session, rows), next_cursor, has_more)
+
+
+def scoped_one(
+    *, session: Session, actor: Actor, model: Any, row_id: int, organisation_column: Any
+) -> Any:
+    """The row of ``model`` with this id if the actor may see it (its organisation's own; an
+    authority's jurisdiction); any other answers "not found", as if it did not exist."""
+    statement = scope(
+        select(model).where(model.id == row_id),
+        organisation_column,
+        session=session,
+        actor=actor,
+    )
+    found = session.exec(statement).first()
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def by_id(session: Session, model: Any, ids: Sequence[int]) -> dict[int, Any]:

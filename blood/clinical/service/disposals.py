@@ -117,7 +117,7 @@ def _list(
         actor=actor,
         hospital=hospital,
     )
-    page = cursor_page(
+    return cursor_page(
         session,
         statement,
         kind=action.value,
@@ -126,10 +126,8 @@ def _list(
         since=since,
         cursor=cursor,
         limit=limit,
-        at_of=lambda m: m.at,
-        id_of=lambda m: m.id,
+        load=_movements,
     )
-    return CursorPage(_movements(session, page.items), page.next_cursor, page.has_more)
 
 
 def list_returns(

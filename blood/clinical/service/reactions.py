@@ -31,6 +31,7 @@ from blood.clinical.service.common import (
     profile_of,
     recording_hospital,
     scope,
+    scoped_one,
 )
 from blood.db import utcnow
 from blood.errors import NotFound, ValidationFailed
@@ -209,15 +210,13 @@ def reaction_details(
 
 def get_reaction(*, session: Session, actor: Actor, reaction_id: int) -> ReactionDetail:
     """One reaction the actor may see (the hospital's own; an authority's jurisdiction)."""
-    statement = scope(
-        select(AdverseReaction).where(AdverseReaction.id == reaction_id),
-        AdverseReaction.hospital_id,
+    found = scoped_one(
         session=session,
         actor=actor,
+        model=AdverseReaction,
+        row_id=reaction_id,
+        organisation_column=AdverseReaction.hospital_id,
     )
-    found = session.exec(statement).first()
-    if found is None:
-        raise NotFound()
     return reaction_details(session, [found])[0]
 
 
@@ -238,7 +237,7 @@ def list_reactions(
         actor=actor,
         hospital=hospital,
     )
-    page = cursor_page(
+    return cursor_page(
         session,
         statement,
         kind="reaction",
@@ -247,10 +246,8 @@ def list_reactions(
         since=since,
         cursor=cursor,
         limit=limit,
-        at_of=lambda r: r.recorded_at,
-        id_of=lambda r: r.id,
+        load=reaction_details,
     )
-    return CursorPage(reaction_details(session, page.items), page.next_cursor, page.has_more)
 
 
 def reactions_page(*, session: Session, actor: Actor, page: PageRequest) -> Page[ReactionDetail]:

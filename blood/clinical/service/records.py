@@ -31,6 +31,7 @@ from blood.clinical.service.common import (
     cursor_page,
     patient_key,
     scope,
+    scoped_one,
 )
 from blood.clinical.service.outcomes import covering_outcome, missing_clause
 from blood.clinical.service.reactions import reactions_of
@@ -75,15 +76,13 @@ def details(session: Session, rows: Sequence[Transfusion]) -> list[TransfusionDe
 def get_transfusion(*, session: Session, actor: Actor, transfusion_id: int) -> TransfusionDetail:
     """One transfusion the actor may see (the hospital's own; an authority's jurisdiction);
     any other answers "not found"."""
-    statement = scope(
-        select(Transfusion).where(Transfusion.id == transfusion_id),
-        Transfusion.hospital_id,
+    found = scoped_one(
         session=session,
         actor=actor,
+        model=Transfusion,
+        row_id=transfusion_id,
+        organisation_column=Transfusion.hospital_id,
     )
-    found = session.exec(statement).first()
-    if found is None:
-        raise NotFound()
     return details(session, [found])[0]
 
 
@@ -105,7 +104,7 @@ def list_transfusions(
         actor=actor,
         hospital=hospital,
     )
-    page = cursor_page(
+    return cursor_page(
         session,
         statement,
         kind="transfusion",
@@ -114,10 +113,8 @@ def list_transfusions(
         since=since,
         cursor=cursor,
         limit=limit,
-        at_of=lambda t: t.recorded_at,
-        id_of=lambda t: t.id,
+        load=details,
     )
-    return CursorPage(details(session, page.items), page.next_cursor, page.has_more)
 
 
 def patient_history(
@@ -137,7 +134,7 @@ def patient_history(
     statement = select(Transfusion).where(
         Transfusion.hospital_id == reader.id, Transfusion.patient_key == key
     )
-    page = cursor_page(
+    return cursor_page(
         session,
         statement,
         kind="patient",
@@ -146,10 +143,8 @@ def patient_history(
         since=None,
         cursor=cursor,
         limit=limit,
-        at_of=lambda t: t.recorded_at,
-        id_of=lambda t: t.id,
+        load=details,
     )
-    return CursorPage(details(session, page.items), page.next_cursor, page.has_more)
 
 
 # --- the hospital's pages ----------------------------------------------------------------------
