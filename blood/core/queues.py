@@ -7,21 +7,24 @@ One call per home page (``home_queues``); every read is a bounded count or a sho
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from blood.accounts.models import ApiToken, User
+from blood.accounts.models import ApiToken, Organisation, User
 from blood.accounts.roles import OrgKind, Role
 from blood.accounts.scoping import Actor
 from blood.db import utcnow
 from blood.donors import service as donors
+from blood.donors.models import Donor
 from blood.plasma.models import Collection, LabResult, Visit, VisitStatus
 from blood.plasma.models import UnitState as PlasmaState
 from blood.plasma.service import quarantine
 from blood.plasma.service.station import quarantine_days, require_station
+from blood.stock import service as stock
 from blood.stock.models import BloodDonation, BloodTestResult, Order, Unit
 from blood.stock.service.markers import lab_markers, marker_label
 from blood.stock.service.units import ON_HAND
@@ -177,8 +180,95 @@ ORDER_STATE_WORDS = {
 }
 
 
+def _local_day(org: Organisation) -> tuple[datetime, datetime]:
+    """Today in the organisation's time zone, as the UTC instants that bound it."""
+    zone = ZoneInfo(org.timezone)
+    start = datetime.combine(donors.local_today(org), time.min, tzinfo=zone).astimezone(UTC)
+    return start, start + timedelta(days=1)
+
+
+def _centre_desk(session: Session, actor: Actor) -> list[Queue]:
+    """The donor side of a blood centre's day: registered, collected, reactions to follow up.
+    (A blood centre screens at collection: there is no separate screening visit.)"""
+    centre = stock.acting_centre(session=session, actor=actor)
+    start, end = _local_day(centre)
+    queues: list[Queue] = []
+    if actor.has_role(Role.REGISTRAR):
+        registered = select(Donor.id).where(
+            Donor.station_id == centre.id, Donor.registered_at >= start, Donor.registered_at < end
+        )
+        queues.append(
+            Queue(
+                "registered",
+                str(_l("Donors registered today")),
+                _count(session, registered),
+                "donors.index",
+            )
+        )
+    today = select(BloodDonation).where(
+        BloodDonation.centre_id == centre.id,
+        BloodDonation.collected_at >= start,
+        BloodDonation.collected_at < end,
+    )
+    if actor.has_role(Role.COLLECTOR):
+        queues.append(
+            Queue(
+                "collected",
+                str(_l("Donations collected today")),
+                _count(session, today),
+                "stock.collect",
+            )
+        )
+    if actor.has_role(Role.PHYSICIAN):
+        reactions = today.where(BloodDonation.adverse_reaction.is_not(None)).order_by(
+            BloodDonation.collected_at
+        )
+        first = session.exec(reactions.limit(FIRST_ROWS)).all()
+        rows = tuple(
+            Row(f"{d.din} · {d.collected_at:%H:%M}", "stock.donation", {"donation_id": d.id})
+            for d in first
+        )
+        queues.append(
+            Queue(
+                "donor_reactions",
+                str(_l("Donor reactions today, to follow up")),
+                _count(session, reactions),
+                None,
+                rows,
+            )
+        )
+    return queues
+
+
+def _centre_quality(session: Session, actor: Actor) -> list[Queue]:
+    releasable = stock.releasable_units(session=session, actor=actor)
+    rows = tuple(
+        Row(f"{u.din} · {u.expires_at:%Y-%m-%d %H:%M}", "stock.unit_label", {"unit_id": u.id})
+        for u in releasable[:FIRST_ROWS]
+    )
+    discrepant = select(BloodDonation.id).where(
+        BloodDonation.centre_id == actor.organisation_id,
+        BloodDonation.group_status == "discrepant",
+    )
+    return [
+        Queue(
+            "releasable", str(_l("Units ready to release")), len(releasable), "stock.units", rows
+        ),
+        Queue(
+            "group_discrepancies",
+            str(_l("ABO/RhD discrepancies to resolve")),
+            _count(session, discrepant),
+            None,
+        ),
+    ]
+
+
 def _centre_queues(session: Session, actor: Actor) -> list[Queue]:
     queues: list[Queue] = []
+    if actor.has_role(Role.REGISTRAR, Role.PHYSICIAN, Role.COLLECTOR):
+        queues += _centre_desk(session, actor)
+    if actor.has_role(Role.QUALITY):
+        queues += _centre_quality(session, actor)
     if actor.has_role(Role.STOCK_CLERK):
         statement = (
             select(Order)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from blood.accounts.roles import Role
 from blood.core.queues import home_queues
 from blood.db import utcnow
 from blood.plasma import service as plasma
@@ -160,3 +161,85 @@ def test_administrator_sees_tokens_idle_for_90_days_of_its_organisation_only(app
         assert _counts(session, world, "sca.admin")["idle_tokens"] == 1
         assert _counts(session, world, "swz.admin")["idle_tokens"] == 1
         assert "idle_tokens" not in _counts(session, world, "sca.registrar")
+
+
+def test_blood_centre_desk_counts_todays_registrations_and_collections(app, session, world):
+    from tests.stock.helpers import donation
+
+    with app.app_context():
+        before = _counts(session, world, "bc.collector")
+        assert before["registered"] == 0 and before["collected"] == 0
+        donation(session, world, serial=301)  # registered at BC today, then collected
+        donation(session, world, serial=303)
+        after = _counts(session, world, "bc.collector")
+        assert after["registered"] == 2
+        assert after["collected"] == 2
+        # The clerk works orders, not the donor desk; the station's registrar counts its own.
+        assert "collected" not in _counts(session, world, "bc.clerk")
+        assert _counts(session, world, "sca.registrar") == {"checked_in": 0}
+
+
+def test_blood_centre_physician_sees_todays_donor_reactions(app, session, world):
+    from tests.stock.helpers import donation, staff
+
+    with app.app_context():
+        staff(session, world, "bc.physician", Role.PHYSICIAN)
+        calm = donation(session, world, serial=301)
+        fainted = donation(session, world, serial=303)
+        fainted.adverse_reaction = "vasovagal"
+        session.add(fainted)
+        session.flush()
+        queue = next(
+            q
+            for q in home_queues(session=session, actor=as_user(session, world, "bc.physician"))
+            if q.key == "donor_reactions"
+        )
+        assert queue.count == 1
+        assert [r.args for r in queue.rows] == [{"donation_id": fainted.id}]
+        assert calm.id != fainted.id
+
+
+def test_blood_centre_quality_counts_units_the_release_would_take(app, session, world):
+    from blood.stock import service as stock
+    from tests.stock.helpers import donation, produce, quality, test_results
+
+    with app.app_context():
+        quality(session, world)
+        tested, untested = (
+            donation(session, world, serial=301),
+            donation(session, world, serial=303),
+        )
+        for collected in (tested, untested):
+            produce(
+                session, world, collected, stock.ComponentInput(product_code="E0001", volume_ml=280)
+            )
+        test_results(session, world, tested)
+        counts = _counts(session, world, "bc.quality")
+        assert counts["releasable"] == 1
+        assert counts["group_discrepancies"] == 0
+        # What the queue counts is exactly what the release takes.
+        actor = as_user(session, world, "bc.quality")
+        ready = stock.releasable_units(session=session, actor=actor)
+        released = stock.release_tested(
+            session=session, actor=actor, unit_ids=[u.id for u in ready]
+        )
+        assert [u.id for u in released] == [u.id for u in ready]
+        assert _counts(session, world, "bc.quality")["releasable"] == 0
+
+
+def test_blood_centre_home_page_shows_the_desk_and_quality_queues(app, client, session, world):
+    from tests.conftest import login
+
+    login(client, "bc.collector")  # registrar, collector and quality at BC
+    html = client.get("/").get_data(as_text=True)
+    for title in ("Donors registered today", "Donations collected today", "Units ready to release"):
+        assert title in html
+    user = world.users["bc.collector"]
+    user.locale = "zh_CN"
+    session.add(user)
+    session.flush()
+    chinese = app.test_client()
+    login(chinese, "bc.collector", lang="zh_CN")
+    html = chinese.get("/").get_data(as_text=True)
+    assert "今日" in html
+    assert "Donors registered today" not in html

@@ -140,6 +140,7 @@ from blood.stock.service.release import (
     donation_status,
     donation_statuses,
     release_overview,
+    releasable_units,
     release_tested,
 )
 from blood.stock.service.units import (
@@ -299,6 +300,7 @@ __all__ = [
     "record_blood_donation",
     "record_lab_results",
     "release_overview",
+    "releasable_units",
     "release_tested",
     "require_may_fulfil",
     "require_may_receive",

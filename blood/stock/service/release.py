@@ -174,6 +174,29 @@ def _donations_of(session: Session, units: list[Unit]) -> list[BloodDonation]:
     return list(session.exec(select(BloodDonation).where(BloodDonation.id.in_(ids))).all())
 
 
+def releasable_units(*, session: Session, actor: Actor) -> list[Unit]:
+    """The centre's units that ``release_tested`` would release now (tests done and
+    negative, group confirmed, no deviation open, not expired): the quality manager's queue.
+    Read for the units still waiting for tests only, with their donations' results in one
+    query."""
+    require_role(actor, Role.QUALITY, Role.LAB)
+    centre = acting_centre(session=session, actor=actor)
+    now = utcnow()
+    waiting = list(
+        session.exec(
+            select(Unit)
+            .where(
+                Unit.owner_id == centre.id,
+                Unit.state == UnitState.PENDING_TESTS,
+                Unit.expires_at > now,
+            )
+            .order_by(Unit.expires_at, Unit.id)
+        ).all()
+    )
+    statuses = donation_statuses(session=session, donations=_donations_of(session, waiting))
+    return [unit for unit in waiting if not _unit_blockers(unit, statuses, now)]
+
+
 def release_tested(*, session: Session, actor: Actor, unit_ids: list[int]) -> list[Unit]:
     """Release the units for use, all or none: each must wait for tests, and its donation
     have every required marker negative, its group confirmed and no open or rejected
