@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session, select
 
-from blood.accounts.models import User
+from blood.accounts.models import Organisation, User
 from blood.accounts.roles import Role
 from blood.accounts.scoping import Actor, require_role, visible_org_ids
 from blood.audit import AuditEvent
@@ -41,6 +41,7 @@ class ActivityFilters:
 class ActivityRow:
     event: AuditEvent
     sentence: words.Sentence
+    organisation: str = ""  # its name, as people call it (the code when it has none)
 
     def __getattr__(self, name: str):
         # Callers that read an event's fields (``row.action``) read them through the row.
@@ -124,6 +125,16 @@ def tell(*, session: Session, events: list[AuditEvent]) -> list[ActivityRow]:
             select(Collection.id, Collection.din).where(Collection.id.in_(collection_ids))
         ).all()
         labels.update({("plasma_collection", str(i)): din for i, din in rows})
+    org_ids = {e.organisation_id for e in events if e.organisation_id is not None}
+    org_names = {}
+    if org_ids:
+        from flask_babel import get_locale
+
+        locale = str(get_locale() or "")
+        org_names = {
+            org.id: org.name(locale)
+            for org in session.exec(select(Organisation).where(Organisation.id.in_(org_ids)))
+        }
     for user_id in _ids(events, "app_user"):
         if user_id in names:
             labels[("app_user", str(user_id))] = names[user_id]
@@ -143,6 +154,7 @@ def tell(*, session: Session, events: list[AuditEvent]) -> list[ActivityRow]:
                     record_label=labels.get((event.entity_type or "", event.entity_id or "")),
                     reason=_reason(event),
                 ),
+                org_names.get(event.organisation_id) or event.organisation_code or "",
             )
         )
     return rows
@@ -179,7 +191,7 @@ def activity_csv(*, session: Session, actor: Actor, filters: ActivityFilters | N
             [
                 row.event.occurred_at.isoformat(timespec="seconds"),
                 row.sentence.who,
-                row.event.organisation_code or "",
+                row.organisation,
                 row.sentence.text,
                 row.sentence.record,
             ]

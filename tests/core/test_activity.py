@@ -99,8 +99,25 @@ def test_the_csv_is_utf8_with_a_bom_and_filtered(app, client, session, world):
 def test_the_log_is_scoped_and_refused_to_other_roles(app, client, session, world):
     login(client, "swz.admin")
     csv_text = client.get("/activity.csv").get_data().decode("utf-8-sig")
-    assert "S-WZ" in csv_text and "S-CA" not in csv_text
+    # Organisations by name, as people call them; another station's rows are not there.
+    assert "S-WZ organisation" in csv_text and "S-CA" not in csv_text
     registrar = app.test_client()
     login(registrar, "sca.registrar")
     assert registrar.get("/activity").status_code == 403
     assert registrar.get("/activity.csv").status_code == 403
+
+
+def test_the_log_names_organisations_in_the_readers_language(app, client, session, world):
+    login(app.test_client(), "sca.registrar")
+    login(client, "sca.admin")
+    html = client.get("/activity?action=user.login").get_data(as_text=True)
+    assert "<td>S-CA organisation</td>" in html
+    assert "<td>S-CA</td>" not in html
+    user = session.exec(select(User).where(User.username == "sca.admin")).one()
+    user.locale = "zh_CN"
+    session.add(user)
+    session.commit()
+    chinese = app.test_client()
+    login(chinese, "sca.admin", lang="zh_CN")
+    html = chinese.get("/activity?action=user.login").get_data(as_text=True)
+    assert "<td>S-CA 机构</td>" in html
