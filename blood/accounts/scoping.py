@@ -121,6 +121,34 @@ def require_role(actor: Actor, *roles: Role) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Duty:
+    """One thing staff do and the roles that may do it: the service that does it requires it,
+    and the page that shows its form asks it — so a form is shown only to those whose submit
+    the service accepts, and the others read who does it instead."""
+
+    roles: tuple[Role, ...]
+
+    def allows(self, actor: Actor | None) -> bool:
+        return actor is not None and actor.has_role(*self.roles)
+
+    def require(self, actor: Actor) -> None:
+        require_role(actor, *self.roles)
+
+    def for_actor(self, actor: Actor | None) -> DutyView:
+        """What a page needs: whether to show the form, and else who does this."""
+        return DutyView(
+            allowed=self.allows(actor),
+            needed=tuple(ROLE_LABELS.get(r, str(r)) for r in self.roles),
+        )
+
+
+@dataclass(frozen=True)
+class DutyView:
+    allowed: bool
+    needed: tuple[Any, ...]  # the roles' names (lazy translations)
+
+
 def require_own_org(actor: Actor, org: Organisation) -> None:
     """Writes are for the actor's own organisation, even where its scope is wider."""
     if not actor.is_system and actor.organisation_id != org.id:

@@ -145,7 +145,12 @@ def deferrals():
 def register():
     actor = _collecting_actor()
     if request.method == "GET":
-        return render_template("donors/register.html", form=request.form, errors={})
+        return render_template(
+            "donors/register.html",
+            form=request.form,
+            errors={},
+            register=donors.REGISTER.for_actor(actor),
+        )
     result = submit(
         schemas.DonorRegistrationIn(),
         lambda data: donors.register_donor(
@@ -156,7 +161,12 @@ def register():
     )
     if not result.ok:
         return (
-            render_template("donors/register.html", form=request.form, errors=result.errors),
+            render_template(
+                "donors/register.html",
+                form=request.form,
+                errors=result.errors,
+                register=donors.REGISTER.for_actor(actor),
+            ),
             result.status,
         )
     flash(_("Registered: card number %(card)s.", card=result.value.card_number), "success")

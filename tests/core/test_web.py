@@ -151,8 +151,8 @@ def test_admin_adds_a_user_and_bad_input_writes_nothing(client, session, world):
 def test_activity_page_is_scoped(client, world):
     login(client, "wz.inspector")
     html = client.get("/activity").get_data(as_text=True)
-    assert "<td>S-WZ</td>" in html and "<td>H-WZ</td>" in html
-    assert "<td>S-CA</td>" not in html and "<td>ZJ</td>" not in html
+    assert "<td>S-WZ organisation</td>" in html and "<td>H-WZ organisation</td>" in html
+    assert "<td>S-CA organisation</td>" not in html and "<td>ZJ organisation</td>" not in html
 
 
 def test_security_headers_on_pages(client):

@@ -63,6 +63,7 @@ from blood.donors.service.profiles import (
 from blood.donors.service.records import DonationElsewhere, DonorOverview, donor_overview
 from blood.donors.service.registry import (
     PHONE_RE,
+    REGISTER,
     RESIDENT_ID_RE,
     AlreadyRegistered,
     DonorRegistration,
@@ -89,6 +90,7 @@ __all__ = [
     "DONOR_SORTS",
     "HISTORY_SOURCES",
     "PHONE_RE",
+    "REGISTER",
     "RESIDENT_ID_RE",
     "AlreadyRegistered",
     "DeferralListQuery",

@@ -23,7 +23,7 @@ from stdnum.cn import ric
 from blood import audit, pii, settings
 from blood.accounts.models import Organisation
 from blood.accounts.roles import OrgKind, Role
-from blood.accounts.scoping import Actor, require_role, restrict_to_visible, visible_org_ids
+from blood.accounts.scoping import Actor, Duty, restrict_to_visible, visible_org_ids
 from blood.donors import rules
 from blood.donors.models import Donor
 from blood.donors.service.age import refuse_by_age
@@ -32,6 +32,8 @@ from blood.donors.service.collecting import local_today, require_collecting_org
 from blood.donors.service.sources import organisations_donated_at
 from blood.errors import DomainError, NotFound, ValidationFailed
 from blood.sequences import next_value
+
+REGISTER = Duty((Role.REGISTRAR,))  # who registers donors
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}\d{7,8})$")
 RESIDENT_ID_RE = re.compile(r"^\d{17}[\dX]$")
@@ -154,7 +156,7 @@ class DonorRegistration:
 
 def register_donor(*, session: Session, actor: Actor, data: DonorRegistration) -> Donor:
     """Register a donor at the actor's station; one donor per resident ID system-wide."""
-    require_role(actor, Role.REGISTRAR)
+    REGISTER.require(actor)
     station = require_collecting_org(session, actor)
     person = parse_resident_id(data.resident_id, today=local_today(station))
     errors: dict[str, list[str]] = {}

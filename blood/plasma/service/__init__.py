@@ -48,7 +48,7 @@ from blood.plasma.service.inventory import (
     inventory,
     inventory_overview,
 )
-from blood.plasma.service.lab import LabInput, destroy_unit, record_lab_results
+from blood.plasma.service.lab import LAB_RESULTS, LabInput, destroy_unit, record_lab_results
 from blood.plasma.service.listing import (
     PLASMA_UNIT_SORTS,
     VISIT_SORTS,
@@ -60,6 +60,7 @@ from blood.plasma.service.listing import (
 )
 from blood.plasma.service.quarantine import (
     BLOCKER_MESSAGES,
+    RELEASE,
     UNIT_STATE_LABELS,
     Blocker,
     describe_blocker,
@@ -85,6 +86,7 @@ from blood.plasma.service.reports import (
     shipment_reports,
 )
 from blood.plasma.service.shipments import (
+    SHIP,
     SHIPMENT_SORTS,
     ShipmentChoices,
     ShipmentListQuery,
@@ -102,6 +104,7 @@ from blood.plasma.service.shipments import (
 )
 from blood.plasma.service.station import local_date_of, quarantine_days, require_station
 from blood.plasma.service.visits import (
+    CHECK_IN,
     NotRegistered,
     VisitOverview,
     check_in,
@@ -119,9 +122,13 @@ from blood.plasma.service.visits import (
 __all__ = [
     "ADVERSE_REACTIONS",
     "BLOCKER_MESSAGES",
+    "CHECK_IN",
     "DECISIONS",
     "DEVIATION_LABELS",
+    "LAB_RESULTS",
     "PLASMA_UNIT_SORTS",
+    "RELEASE",
+    "SHIP",
     "SHIPMENT_SORTS",
     "UNIT_STATE_LABELS",
     "VISIT_SORTS",

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from blood import audit
 from blood.accounts.roles import Role
-from blood.accounts.scoping import Actor, require_role
+from blood.accounts.scoping import Actor, Duty
 from blood.donors import service as donors
 from blood.donors.models import Donor
 from blood.errors import NotFound, ValidationFailed
@@ -25,6 +25,8 @@ from blood.plasma.models import (
 )
 from blood.plasma.service.collection import find_unit
 from blood.plasma.service.station import require_station
+
+LAB_RESULTS = Duty((Role.LAB,))  # who enters the laboratory's results
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def record_lab_results(
 ) -> list[LabResult]:
     """One sample or a batch, all or nothing. A reactive marker marks the unit for
     destruction, defers the donor permanently everywhere and opens a look-back."""
-    require_role(actor, Role.LAB)
+    LAB_RESULTS.require(actor)
     station = require_station(session, actor)
     profile = donors.profile_for(session, station)
     if not results:

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from blood import audit, deviations, isbt128
 from blood.accounts.models import Organisation
 from blood.accounts.roles import Role
-from blood.accounts.scoping import Actor, require_role
+from blood.accounts.scoping import Actor, Duty
 from blood.db import utcnow
 from blood.donors import service as donors
 from blood.errors import ValidationFailed
@@ -27,6 +27,8 @@ from blood.pagination import Page, PageRequest, fetch_page
 from blood.plasma.models import Collection, LabResult, UnitState
 from blood.plasma.service.station import local_date_of, quarantine_days, require_station
 from blood.validation_messages import describe_invalid_din
+
+RELEASE = Duty((Role.QUALITY,))  # who releases units from quarantine
 
 
 def _hold_cutoff(days: int, station: Organisation, today: date) -> datetime:
@@ -217,7 +219,7 @@ def release_units(
 
     Returns the released units and, for each requested unit that cannot go, why not.
     """
-    require_role(actor, Role.QUALITY)
+    RELEASE.require(actor)
     station = require_station(session, actor)
     today = donors.local_today(station)
     statement = select(Collection).where(Collection.station_id == station.id)

@@ -14,13 +14,15 @@ from sqlmodel import Session, select
 from blood import audit, isbt128
 from blood.accounts.models import Organisation
 from blood.accounts.roles import OrgKind, Role
-from blood.accounts.scoping import Actor, require_role, visible_org_ids
+from blood.accounts.scoping import Actor, Duty, visible_org_ids
 from blood.errors import Conflict, NotFound, ValidationFailed
 from blood.listing import order_by_sort
 from blood.pagination import Page, PageRequest, fetch_page
 from blood.plasma.models import Collection, Shipment, ShipmentDiscrepancy, ShipmentItem, UnitState
 from blood.plasma.service.station import require_station
 from blood.sequences import next_value
+
+SHIP = Duty((Role.QUALITY,))  # who ships released units
 
 
 def manufacturers(session: Session) -> list[Organisation]:
@@ -43,7 +45,7 @@ def build_shipment(
     box_size: int = 24,
 ) -> Shipment:
     """Ship released units in boxes; each unit ships once, even under concurrent requests."""
-    require_role(actor, Role.QUALITY)
+    SHIP.require(actor)
     station = require_station(session, actor)
     errors: dict[str, list[str]] = {}
     manufacturer = session.exec(

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from blood import audit
 from blood.accounts.models import Organisation
 from blood.accounts.roles import Role
-from blood.accounts.scoping import Actor, require_role, restrict_to_visible
+from blood.accounts.scoping import Actor, Duty, require_role, restrict_to_visible
 from blood.db import utcnow
 from blood.donors import rules
 from blood.donors import service as donors
@@ -23,6 +23,8 @@ from blood.errors import Conflict, NotFound, ValidationFailed
 from blood.plasma.models import Collection, Visit, VisitStatus
 from blood.plasma.service.next_step import NextStep, visit_next_step
 from blood.plasma.service.station import require_station
+
+CHECK_IN = Duty((Role.REGISTRAR,))  # who checks donors in
 
 
 class NotRegistered(NotFound):
@@ -38,7 +40,7 @@ def check_in(*, session: Session, actor: Actor, resident_id: str) -> Visit:
     station) and for a donor whose age the station's profile does not accept today (with the
     whole history: an established donor keeps the extended upper age).
     """
-    require_role(actor, Role.REGISTRAR)
+    CHECK_IN.require(actor)
     station = require_station(session, actor)
     if not donors.RESIDENT_ID_RE.match(donors.pii.normalise(resident_id or "")):
         raise ValidationFailed({"resident_id": [_("Scan or type the donor's resident ID card.")]})

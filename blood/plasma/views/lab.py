@@ -79,7 +79,11 @@ def _by_line(errors: dict[str, list[str]], numbers: list[int]) -> dict[str, list
 def _lab_page(errors: dict, status: int):
     return (
         render_template(
-            "plasma/lab.html", errors=errors, form=request.form, batch_examples=BATCH_EXAMPLES
+            "plasma/lab.html",
+            errors=errors,
+            form=request.form,
+            batch_examples=BATCH_EXAMPLES,
+            lab_duty=plasma.LAB_RESULTS.for_actor(station_actor()),
         ),
         status,
     )

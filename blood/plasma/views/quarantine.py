@@ -28,11 +28,15 @@ def _posted() -> dict:
 @bp.get("/quarantine")
 @login_required
 def quarantine():
+    actor = require_actor()
     page = plasma.quarantine_page(
-        session=db.session(), actor=require_actor(), page=PageRequest.from_args(request.args)
+        session=db.session(), actor=actor, page=PageRequest.from_args(request.args)
     )
     return render_template(
-        "plasma/quarantine.html", page=page, describe_blocker=plasma.describe_blocker
+        "plasma/quarantine.html",
+        page=page,
+        describe_blocker=plasma.describe_blocker,
+        release=plasma.RELEASE.for_actor(actor),
     )
 
 

@@ -91,6 +91,7 @@ def new_shipment():
             errors=errors,
             form=request.form,
             ticked=set(request.form.getlist("din")),
+            ship=plasma.SHIP.for_actor(actor),
         ),
         422 if errors else 200,
     )

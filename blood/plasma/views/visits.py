@@ -29,8 +29,16 @@ from blood.web import submit
 @login_required
 def desk():
     """The front desk: find a donor, check in, today's visits."""
-    visits = plasma.visits_today(session=db.session(), actor=require_actor())
-    return render_template("plasma/desk.html", visits=visits, errors={}, form={})
+    actor = require_actor()
+    visits = plasma.visits_today(session=db.session(), actor=actor)
+    return render_template(
+        "plasma/desk.html",
+        visits=visits,
+        errors={},
+        form={},
+        check_in=plasma.CHECK_IN.for_actor(actor),
+        register=donors.REGISTER.for_actor(actor),
+    )
 
 
 @bp.post("/check-in")

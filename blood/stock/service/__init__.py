@@ -139,8 +139,8 @@ from blood.stock.service.release import (
     ReleaseOverview,
     donation_status,
     donation_statuses,
-    release_overview,
     releasable_units,
+    release_overview,
     release_tested,
 )
 from blood.stock.service.units import (
@@ -299,8 +299,8 @@ __all__ = [
     "product_codes",
     "record_blood_donation",
     "record_lab_results",
-    "release_overview",
     "releasable_units",
+    "release_overview",
     "release_tested",
     "require_may_fulfil",
     "require_may_receive",
