@@ -77,3 +77,68 @@ def test_the_note_reads_in_chinese(app, client, session, world):
     html = client.get("/station/").get_data(as_text=True)
     assert "Done by" not in html
     assert "办理人" in html
+
+
+CENTRE_PAGES = [
+    ("/stock/collect", "bc.collector", "bc.clerk", "Collector"),
+    ("/stock/lab", "bc.lab", "bc.clerk", "Laboratory"),
+]
+
+
+@pytest.mark.parametrize(("path", "allowed", "refused", "role"), CENTRE_PAGES)
+def test_blood_centre_forms_are_shown_to_their_role_only(
+    app, client, session, world, path, allowed, refused, role
+):
+    from tests.stock.helpers import lab
+
+    lab(session, world)
+    session.commit()
+    login(client, allowed)
+    assert _forms_in_main(client.get(path).get_data(as_text=True)) >= 1
+    other = app.test_client()
+    login(other, refused)
+    html = other.get(path).get_data(as_text=True)
+    assert _forms_in_main(html) == 0
+    assert "Done by:" in html and role in html
+
+
+def test_the_donation_page_offers_components_to_the_clerk_not_the_collector(
+    app, client, session, world
+):
+    from tests.stock.helpers import donation
+
+    with app.app_context():
+        collected = donation(session, world, serial=301)
+        session.commit()
+    path = f"/stock/donations/{collected.id}"
+    login(client, "bc.clerk")
+    assert 'name="product_code.0"' in client.get(path).get_data(as_text=True)
+    collector = app.test_client()
+    login(collector, "bc.collector")
+    html = collector.get(path).get_data(as_text=True)
+    assert 'name="product_code.0"' not in html
+    assert "Done by:" in html and "Stock clerk" in html
+
+
+def test_the_units_page_hides_discard_and_release_from_the_collector(app, client, session, world):
+    from blood.accounts.roles import Role
+    from blood.stock import service as stock
+    from tests.stock.helpers import donation, produce, staff, test_results
+
+    with app.app_context():
+        staff(session, world, "bc.desk", Role.COLLECTOR)
+        collected = donation(session, world, serial=301)
+        produce(
+            session, world, collected, stock.ComponentInput(product_code="E0001", volume_ml=280)
+        )
+        test_results(session, world, collected)
+        session.commit()
+    login(client, "bc.clerk")  # a stock clerk discards; the quality manager releases
+    html = client.get("/stock/units").get_data(as_text=True)
+    assert 'value="discard"' in html
+    assert 'id="release"' not in html
+    assert "Units ready for release: 1." in html and "Quality manager" in html
+    desk = app.test_client()
+    login(desk, "bc.desk")
+    html = desk.get("/stock/units").get_data(as_text=True)
+    assert 'value="discard"' not in html

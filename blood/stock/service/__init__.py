@@ -11,6 +11,7 @@ two requests race.
 from blood.donors import service as donors
 from blood.stock.models import GROUPS, MEASURED_MARKERS
 from blood.stock.service.collection import (
+    COLLECT,
     WHOLE_BLOOD_VOLUMES,
     BloodDonationInput,
     ComponentInput,
@@ -51,6 +52,7 @@ from blood.stock.service.dispatch import (
 from blood.stock.service.expiry import expire_units, near_expiry, near_expiry_page
 from blood.stock.service.groups import resolve_group_discrepancy
 from blood.stock.service.lab import (
+    LAB_RESULTS,
     LabInput,
     LabOutcome,
     LabOverview,
@@ -180,6 +182,7 @@ donors.HISTORY_SOURCES.append(blood_donations)
 __all__ = [
     "ACTION_WORDS",
     "CENTRES",
+    "COLLECT",
     "DECISIONS",
     "DEVIATION_LABELS",
     "DISCARD_REASONS",
@@ -187,6 +190,7 @@ __all__ = [
     "GROUPS",
     "HOLDERS",
     "HOSPITALS",
+    "LAB_RESULTS",
     "MANUAL_DISCARD_REASONS",
     "MARKER_LABELS",
     "MEASURED_MARKERS",

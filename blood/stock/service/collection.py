@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 from blood import audit, isbt128, settings
 from blood.accounts.models import Organisation
 from blood.accounts.roles import Role
-from blood.accounts.scoping import Actor, require_role
+from blood.accounts.scoping import Actor, Duty
 from blood.db import utcnow
 from blood.deviations import OPEN, REJECTED
 from blood.donors import rules
@@ -47,6 +47,9 @@ from blood.stock.models import (
 )
 from blood.stock.service.organisations import acting_centre
 from blood.stock.service.products import product, shelf_life
+
+COLLECT = Duty((Role.COLLECTOR,))  # who collects blood
+PRODUCE = Duty((Role.STOCK_CLERK, Role.LAB))  # who records the components made
 
 WHOLE_BLOOD_VOLUMES = (200, 300, 400)
 KINDS = tuple(METHOD_OF_KIND)
@@ -110,7 +113,7 @@ def record_blood_donation(
     decide first (profile cn-whole-blood), and a refusal lists every reason. A whole-blood
     volume outside 200/300/400 mL (± the tolerance) is recorded as a deviation, with the
     collector's reason."""
-    require_role(actor, Role.COLLECTOR)
+    COLLECT.require(actor)
     centre = acting_centre(session=session, actor=actor)
     config = settings.of(session)
     try:
@@ -230,7 +233,7 @@ def produce_components(
     together hold at most ``component_volume_ratio`` × its volume; a product made more than
     once needs a distinct division other than 00 on each part. The units carry the
     laboratory's confirmed group, else the donor's recorded one (unknown until confirmed)."""
-    require_role(actor, Role.STOCK_CLERK, Role.LAB)
+    PRODUCE.require(actor)
     centre = acting_centre(session=session, actor=actor)
     donation = get_donation(session=session, actor=actor, donation_id=donation_id)
     if donation.deviation_status == REJECTED:

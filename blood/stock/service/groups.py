@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from blood import audit
 from blood.accounts.roles import Role
-from blood.accounts.scoping import Actor, require_role
+from blood.accounts.scoping import Actor, Duty
 from blood.db import utcnow
 from blood.errors import Conflict, ValidationFailed
 from blood.inputs import ABO_GROUPS, RHD_TYPES
@@ -21,6 +21,8 @@ from blood.stock.lifecycle import UnitState
 from blood.stock.models import BloodDonation, Unit
 from blood.stock.service.collection import get_donation
 from blood.stock.service.organisations import acting_centre
+
+RESOLVE_GROUP = Duty((Role.QUALITY,))  # who resolves a group discrepancy
 
 
 def confirm_group(
@@ -55,7 +57,7 @@ def resolve_group_discrepancy(
     new sample established, and says how it was established. The donation's waiting units
     take that group; the donor's recorded group is not changed here (the donor registry
     corrects it, on its own record)."""
-    require_role(actor, Role.QUALITY)
+    RESOLVE_GROUP.require(actor)
     centre = acting_centre(session=session, actor=actor)
     donation = get_donation(session=session, actor=actor, donation_id=donation_id)
     if donation.group_status != "discrepant":

@@ -25,7 +25,7 @@ from sqlmodel import Session, func, select
 
 from blood import audit, isbt128, settings
 from blood.accounts.roles import Role
-from blood.accounts.scoping import Actor, require_role
+from blood.accounts.scoping import Actor, Duty
 from blood.db import utcnow
 from blood.deviations import REJECTED
 from blood.donors import service as donors
@@ -47,6 +47,8 @@ from blood.stock.service.organisations import acting_centre
 from blood.stock.service.release import DonationStatus, donation_statuses
 from blood.stock.service.units import discard_donation_units
 from blood.validation_messages import describe_invalid_din
+
+LAB_RESULTS = Duty((Role.LAB,))  # who enters the laboratory's results
 
 # --- entering results ----------------------------------------------------------------------
 
@@ -89,7 +91,7 @@ def record_lab_results(
 ) -> list[LabOutcome]:
     """One sample or a batch, all or nothing: every line is checked before anything is
     written, and the refusal names the line and the field."""
-    require_role(actor, Role.LAB)
+    LAB_RESULTS.require(actor)
     centre = acting_centre(session=session, actor=actor)
     config = settings.of(session)
     if not results:
@@ -280,8 +282,7 @@ def lab_overview(
             BloodDonation.centre_id == centre.id,
             (BloodDonation.group_status.is_(None)) | BloodDonation.id.not_in(complete),
             BloodDonation.id.not_in(failed),
-            BloodDonation.deviation_status.is_(None)
-            | (BloodDonation.deviation_status != REJECTED),
+            BloodDonation.deviation_status.is_(None) | (BloodDonation.deviation_status != REJECTED),
             BloodDonation.id.in_(has_pending)
             | (BloodDonation.id.not_in(has_units) & (BloodDonation.collected_at >= recent)),
         )

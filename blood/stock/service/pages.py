@@ -10,8 +10,7 @@ from sqlmodel import Session, select
 
 from blood import settings
 from blood.accounts.models import User
-from blood.accounts.roles import Role
-from blood.accounts.scoping import Actor
+from blood.accounts.scoping import Actor, DutyView
 from blood.db import utcnow
 from blood.pagination import Page, PageRequest
 from blood.stock.models import (
@@ -20,14 +19,17 @@ from blood.stock.models import (
     TemperatureExcursion,
     Unit,
 )
-from blood.stock.service.collection import donation_units
+from blood.stock.service.collection import PRODUCE, donation_units
+from blood.stock.service.groups import RESOLVE_GROUP
 from blood.stock.service.products import product_codes
 from blood.stock.service.release import (
+    RELEASE,
     DonationStatus,
     ReleaseOverview,
     donation_status,
     release_overview,
 )
+from blood.stock.service.unit_actions import DISCARD
 from blood.stock.service.units import (
     UnitListQuery,
     live_units,
@@ -52,6 +54,7 @@ class DonationPage:
     group_resolved_by: str | None
     can_resolve_group: bool
     component_ratio: str  # the most the components may hold, × the donation's volume
+    produce: DutyView  # whether the reader records components (else who does)
 
 
 def donation_page(*, session: Session, actor: Actor, donation: BloodDonation) -> DonationPage:
@@ -76,8 +79,9 @@ def donation_page(*, session: Session, actor: Actor, donation: BloodDonation) ->
         collected_by=names.get(donation.collected_by_id),
         deviation_decided_by=names.get(donation.deviation_decided_by_id),
         group_resolved_by=names.get(donation.group_resolved_by_id),
-        can_resolve_group=donation.group_status == "discrepant" and actor.has_role(Role.QUALITY),
+        can_resolve_group=donation.group_status == "discrepant" and RESOLVE_GROUP.allows(actor),
         component_ratio=f"{settings.of(session).component_volume_ratio:g}",
+        produce=PRODUCE.for_actor(actor),
     )
 
 
@@ -88,6 +92,8 @@ class UnitsPage:
     excursions: dict[int, TemperatureExcursion] = field(default_factory=dict)
     restockable: set[int] = field(default_factory=set)
     may_release: bool = False
+    may_discard: bool = False
+    releaser: DutyView | None = None  # who releases, for those who may not
     near_expiry: set[int] = field(default_factory=set)  # expiring within NEAR_EXPIRY_HOURS
 
 
@@ -108,7 +114,9 @@ def units_page(
         release=release_overview(session=session, actor=actor),
         excursions=open_excursions(session=session, units=units),
         restockable={u.id for u in units if may_restock(session=session, actor=actor, unit=u)},
-        may_release=actor.has_role(Role.QUALITY, Role.LAB),
+        may_release=RELEASE.allows(actor),
+        releaser=RELEASE.for_actor(actor),
+        may_discard=DISCARD.allows(actor),
         near_expiry={u.id for u in units if u.expires_at <= soon},
     )
 

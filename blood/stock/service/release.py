@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from blood import settings
 from blood.accounts.roles import Role
-from blood.accounts.scoping import Actor, require_role
+from blood.accounts.scoping import Actor, Duty
 from blood.db import utcnow
 from blood.deviations import OPEN, REJECTED
 from blood.errors import NotFound, ValidationFailed
@@ -26,6 +26,8 @@ from blood.stock.models import PASSING_RESULTS, BloodDonation, BloodTestResult, 
 from blood.stock.service.markers import marker_label, results_of
 from blood.stock.service.organisations import CENTRES, acting_centre
 from blood.stock.service.units import DISCARD_REASONS, STATE_WORDS, transition
+
+RELEASE = Duty((Role.QUALITY, Role.LAB))  # who releases tested units
 
 # --- what stands between a donation and release --------------------------------------------
 
@@ -179,7 +181,7 @@ def releasable_units(*, session: Session, actor: Actor) -> list[Unit]:
     negative, group confirmed, no deviation open, not expired): the quality manager's queue.
     Read for the units still waiting for tests only, with their donations' results in one
     query."""
-    require_role(actor, Role.QUALITY, Role.LAB)
+    RELEASE.require(actor)
     centre = acting_centre(session=session, actor=actor)
     now = utcnow()
     waiting = list(
@@ -201,7 +203,7 @@ def release_tested(*, session: Session, actor: Actor, unit_ids: list[int]) -> li
     """Release the units for use, all or none: each must wait for tests, and its donation
     have every required marker negative, its group confirmed and no open or rejected
     deviation. The refusal says, for each unit that cannot go, why."""
-    require_role(actor, Role.QUALITY, Role.LAB)
+    RELEASE.require(actor)
     centre = acting_centre(session=session, actor=actor)
     wanted = list(dict.fromkeys(unit_ids))
     if not wanted:

@@ -14,13 +14,15 @@ from sqlmodel import Session, select
 
 from blood.accounts.models import Organisation
 from blood.accounts.roles import Role
-from blood.accounts.scoping import Actor, require_role
+from blood.accounts.scoping import Actor, Duty, require_role
 from blood.errors import Forbidden, ValidationFailed
 from blood.stock.lifecycle import LIVE, Action, UnitState
 from blood.stock.models import Unit
 from blood.stock.service.organisations import acting_centre, acting_holder, acting_hospital
 from blood.stock.service.transitions import open_excursion, transition
 from blood.stock.service.unit_words import MANUAL_DISCARD_REASONS
+
+DISCARD = Duty((Role.TRANSFUSION_OFFICER, Role.STOCK_CLERK, Role.QUALITY))  # who discards units
 
 
 def may_restock(*, session: Session, actor: Actor, unit: Unit) -> bool:
@@ -84,7 +86,7 @@ def hospital_action(
             require_role(actor, Role.QUALITY)
         return transition(session=session, actor=actor, unit=unit, action=action, holder=holder)
     if action is Action.DISCARD:
-        require_role(actor, Role.TRANSFUSION_OFFICER, Role.STOCK_CLERK, Role.QUALITY)
+        DISCARD.require(actor)
         holder = acting_holder(session=session, actor=actor)
         return transition(
             session=session, actor=actor, unit=unit, action=action, holder=holder, reason=reason

@@ -70,6 +70,7 @@ def collect():
     return (
         render_template(
             "stock/collect.html",
+            collect=stock.COLLECT.for_actor(actor),
             errors=result.errors,
             form=request.form,
             questions=QUESTION_LABELS,

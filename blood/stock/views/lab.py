@@ -153,6 +153,7 @@ def lab():
     return (
         render_template(
             "stock/lab.html",
+            lab_duty=stock.LAB_RESULTS.for_actor(actor),
             overview=overview,
             markers=markers,
             marker_labels={m: stock.marker_label(m) for m in markers},
