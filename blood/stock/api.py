@@ -46,14 +46,21 @@ class Orders(MethodView):
         )
         return stock.order_detail(session=session, order=order)
 
+    @blp.arguments(schemas.OrderFilterIn, location="query")
     @blp.response(200, schemas.OrderOut(many=True))
     @blp.paginate(page_size=DEFAULT_PAGE_SIZE)
     @blp.doc(security=SECURITY)
-    def get(self, pagination_parameters):
+    def get(self, query, pagination_parameters):
         """Orders placed by the caller's hospital, or addressed to its blood centre, newest
-        first (paged: ``?page=&page_size=``, totals in ``X-Pagination``)."""
+        first; ``q`` finds an order number, ``state``, ``urgency``, ``organisation`` (the other
+        party), ``from``/``to`` (creation dates) filter, ``sort`` orders (``needed``,
+        ``-created``, ``urgency`` …) — as the order list page does (paged: ``?page=&page_size=``,
+        totals in ``X-Pagination``)."""
         page = stock.order_page(
-            session=db.session(), actor=require_actor(), page=api_request(pagination_parameters)
+            session=db.session(),
+            actor=require_actor(),
+            page=api_request(pagination_parameters),
+            query=stock.OrderListQuery(**query),
         )
         return api_items(pagination_parameters, page)
 
@@ -132,13 +139,19 @@ class BloodLabResults(MethodView):
 
 @blp.route("/dispatches")
 class Dispatches(MethodView):
+    @blp.arguments(schemas.DispatchFilterIn, location="query")
     @blp.response(200, schemas.DispatchOut(many=True))
     @blp.paginate(page_size=DEFAULT_PAGE_SIZE)
     @blp.doc(security=SECURITY)
-    def get(self, pagination_parameters):
-        """Dispatches sent by or to the caller's organisation, newest first (paged)."""
+    def get(self, query, pagination_parameters):
+        """Dispatches sent by or to the caller's organisation, newest first; ``q`` finds a
+        dispatch number, ``state``, ``kind``, ``organisation``, ``from``/``to`` (dispatch
+        dates) filter, ``sort`` orders — as the dispatch list page does (paged)."""
         page = stock.dispatch_page(
-            session=db.session(), actor=require_actor(), page=api_request(pagination_parameters)
+            session=db.session(),
+            actor=require_actor(),
+            page=api_request(pagination_parameters),
+            query=stock.DispatchListQuery(**query),
         )
         return api_items(pagination_parameters, page)
 

@@ -107,6 +107,24 @@ class DispatchListIn(ListQueryIn):
     sort = sort_field(("number", "dispatched", "received", "units", "state"))
 
 
+class OrderFilterIn(OrderListIn):
+    """``GET /api/v1/orders``: the order list page's search (``q``: order number), filters
+    (``state``, ``urgency``, ``organisation``, ``from``/``to``: creation dates) and ``sort``;
+    paged by ``page``/``page_size``."""
+
+    class Meta(OrderListIn.Meta):
+        exclude = ("page",)
+
+
+class DispatchFilterIn(DispatchListIn):
+    """``GET /api/v1/dispatches``: the dispatch list page's search (``q``: dispatch number),
+    filters (``state``, ``kind``, ``organisation``, ``from``/``to``: dispatch dates) and
+    ``sort``; paged by ``page``/``page_size``."""
+
+    class Meta(DispatchListIn.Meta):
+        exclude = ("page",)
+
+
 class ReceiptLineIn(InputSchema):
     din = din_text(required=True)
     product_code = fields.String(required=True, validate=PRODUCT)

@@ -220,3 +220,47 @@ def test_a_held_unit_is_returned_or_discarded_through_the_api(app, client, sessi
         json={"din": other.din, "product_code": other.product_code, "action": "return"},
     )
     assert returned.status_code == 200 and returned.json["state"] == "returned"
+
+
+def test_the_order_list_api_filters_as_the_list_page_does(app, client, session, world, his):
+    with app.app_context():
+        routine = order(session, world, urgency="routine")
+        urgent = order(session, world, urgency="urgent")
+        session.commit()
+    urgent_only = client.get("/api/v1/orders?urgency=urgent", headers=his)
+    assert urgent_only.status_code == 200
+    assert [o["number"] for o in urgent_only.json] == [urgent.number]
+    by_number = client.get(f"/api/v1/orders?q={routine.number[-4:]}", headers=his).json
+    assert routine.number in [o["number"] for o in by_number]
+    oldest_first = client.get("/api/v1/orders?sort=created", headers=his).json
+    assert [o["number"] for o in oldest_first] == [routine.number, urgent.number]
+    assert client.get("/api/v1/orders?state=open&organisation=BC", headers=his).json
+    assert client.get("/api/v1/orders?organisation=H-WZ", headers=his).json == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "urgency=soon",
+        "state=lost",
+        "sort=colour",
+        "from=2026-02-01&to=2026-01-01",
+        "q=" + "x" * 101,
+    ],
+)
+def test_the_order_list_api_refuses_bad_filters(client, world, his, query):
+    answer = client.get(f"/api/v1/orders?{query}", headers=his)
+    assert answer.status_code == 422
+    assert answer.json["error"]
+
+
+def test_the_dispatch_list_api_filters_by_state(app, client, session, world, his):
+    with app.app_context():
+        units = units_in_stock(session, world, n=1)
+        placed = order(session, world, quantity=1)
+        dispatch = fulfil(session, world, placed, units)
+        session.commit()
+    in_transit = client.get("/api/v1/dispatches?state=in_transit", headers=his).json
+    assert [d["number"] for d in in_transit] == [dispatch.number]
+    assert client.get("/api/v1/dispatches?state=received", headers=his).json == []
+    assert client.get("/api/v1/dispatches?state=lost", headers=his).status_code == 422

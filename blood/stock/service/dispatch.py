@@ -208,14 +208,8 @@ DISPATCH_SORTS = {
 }
 
 
-def dispatch_list(
-    *, session: Session, actor: Actor, query: DispatchListQuery, size: int | None = None
-) -> Page[DispatchRow]:
-    """A page of the dispatches the actor may see, searched, filtered and sorted, with both
-    parties loaded for the page in one query and the units counted by the database."""
-    statement = select(Dispatch, _DISPATCH_UNITS).where(
-        Dispatch.id.in_(select(_visible_dispatches(actor).subquery().c.id))
-    )
+def _dispatch_filters(statement: sa.Select, query: DispatchListQuery) -> sa.Select:
+    """The dispatch list's search and filters: one rule for the page and the API's list."""
     if query.q:
         statement = statement.where(
             Dispatch.number.contains(query.q.strip().upper(), autoescape=True)
@@ -233,6 +227,18 @@ def dispatch_list(
     if query.date_to:
         end = datetime.combine(query.date_to + timedelta(days=1), time(), UTC)
         statement = statement.where(Dispatch.dispatched_at < end)
+    return statement
+
+
+def dispatch_list(
+    *, session: Session, actor: Actor, query: DispatchListQuery, size: int | None = None
+) -> Page[DispatchRow]:
+    """A page of the dispatches the actor may see, searched, filtered and sorted, with both
+    parties loaded for the page in one query and the units counted by the database."""
+    statement = select(Dispatch, _DISPATCH_UNITS).where(
+        Dispatch.id.in_(select(_visible_dispatches(actor).subquery().c.id))
+    )
+    statement = _dispatch_filters(statement, query)
     statement = order_by_sort(statement, DISPATCH_SORTS, query.sort, "-dispatched", Dispatch.id)
     request = PageRequest(query.page, size) if size else PageRequest(query.page)
     found = fetch_page(session, statement, request)
@@ -259,9 +265,15 @@ def dispatch_counterparts(*, session: Session, actor: Actor) -> list[Organisatio
     return list(session.exec(statement.order_by(Organisation.code)).all())
 
 
-def dispatch_page(*, session: Session, actor: Actor, page: PageRequest) -> Page[DispatchDetail]:
-    """A page of dispatches as the API shows them (three queries for the page)."""
-    found = list_dispatches(session=session, actor=actor, page=page)
+def dispatch_page(
+    *, session: Session, actor: Actor, page: PageRequest, query: DispatchListQuery | None = None
+) -> Page[DispatchDetail]:
+    """A page of dispatches as the API shows them (three queries for the page), searched,
+    filtered and sorted as the dispatch list page does (newest first by default)."""
+    query = query or DispatchListQuery()
+    statement = _dispatch_filters(_visible_dispatches(actor), query)
+    statement = order_by_sort(statement, DISPATCH_SORTS, query.sort, "-dispatched", Dispatch.id)
+    found = fetch_page(session, statement, page)
     return replace(found, items=dispatch_details(session=session, dispatches=found.items))
 
 

@@ -181,11 +181,9 @@ class OrderRow:
     lines: list[OrderLine]
 
 
-def order_list(
-    *, session: Session, actor: Actor, query: OrderListQuery, size: int | None = None
-) -> Page[OrderRow]:
-    """A page of the orders the actor may see, searched, filtered and sorted; the parties and
-    lines of the page come in two more queries."""
+def _filtered_orders(actor: Actor, query: OrderListQuery) -> sa.Select:
+    """The orders the actor may see, searched, filtered and sorted as the query asks: one
+    rule for the order list page and the API's list."""
     statement = _visible_orders(actor)
     if query.q:
         statement = statement.where(Order.number.contains(query.q.strip().upper(), autoescape=True))
@@ -207,7 +205,15 @@ def order_list(
     if (query.sort or "").lstrip("-") == "needed":
         # Orders without a needed-by time come after those with one, either way.
         statement = statement.order_by(Order.needed_by.is_(None))
-    statement = order_by_sort(statement, ORDER_SORTS, query.sort, "-created", Order.id)
+    return order_by_sort(statement, ORDER_SORTS, query.sort, "-created", Order.id)
+
+
+def order_list(
+    *, session: Session, actor: Actor, query: OrderListQuery, size: int | None = None
+) -> Page[OrderRow]:
+    """A page of the orders the actor may see, searched, filtered and sorted; the parties and
+    lines of the page come in two more queries."""
+    statement = _filtered_orders(actor, query)
     request = PageRequest(query.page, size) if size else PageRequest(query.page)
     found = fetch_page(session, statement, request)
     wanted = {i for o in found.items for i in (o.hospital_id, o.centre_id)}
@@ -221,9 +227,13 @@ def order_list(
     return replace(found, items=rows)
 
 
-def order_page(*, session: Session, actor: Actor, page: PageRequest) -> Page[OrderDetail]:
-    """A page of orders as the API shows them (codes and lines batched for the page)."""
-    found = list_orders(session=session, actor=actor, page=page)
+def order_page(
+    *, session: Session, actor: Actor, page: PageRequest, query: OrderListQuery | None = None
+) -> Page[OrderDetail]:
+    """A page of orders as the API shows them (codes and lines batched for the page),
+    searched, filtered and sorted as the order list page does (newest first by default)."""
+    statement = _filtered_orders(actor, query or OrderListQuery())
+    found = fetch_page(session, statement, page)
     return replace(found, items=order_details(session=session, orders=found.items))
 
 
