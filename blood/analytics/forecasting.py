@@ -1,0 +1,247 @@
+"""Demand forecasts of daily issues: exponential smoothing (statsmodels' ETS, weekly
+seasonality) against a seasonal-naive baseline, with an honest rolling-origin backtest.
+
+Pure: no Flask, no database; every fact comes as an argument. statsmodels (and numpy) are
+imported when a model is fitted, so that the web process never loads them: fitting happens in
+the scheduler's nightly job or the ``blood forecast`` command, never in a request.
+
+Holidays (``holidays.py``) move demand: the history is divided by a holiday factor on holiday
+days before fitting (the ratio of the mean on holidays to the mean on other days, estimated
+from the same history and bounded), and the forecast is multiplied by it again on the
+holidays ahead. With too few holiday days in the history the factor is 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from statistics import mean, pstdev
+
+PERIOD = 7  # weekly seasonality
+MIN_WEEKS_FOR_MODEL = 8  # shorter histories get the seasonal-naive forecast
+MIN_NONZERO_SHARE = 0.3  # sparser series too: a model of mostly zeros forecasts noise
+MIN_HOLIDAY_DAYS = 5
+HOLIDAY_FACTOR_BOUNDS = (0.3, 1.5)
+Z_95 = 1.96
+
+ETS = "ets"
+SEASONAL_NAIVE = "seasonal_naive"
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Daily issues ahead: the mean and a 95 % prediction interval per day, never below 0."""
+
+    method: str
+    first_day: date
+    mean: tuple[float, ...]
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+    holiday_factor: float = 1.0
+    note: str = ""  # why the baseline was used, when it was
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first_day + timedelta(days=i) for i in range(len(self.mean))]
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """A rolling-origin backtest: the model and the baseline over the same origins."""
+
+    origins: int
+    mase_model: float | None
+    mase_baseline: float | None
+    mape_model: float | None  # in percent, over the days with issues (undefined on zeros)
+    mape_baseline: float | None
+
+    @property
+    def model_beats_baseline(self) -> bool:
+        return (
+            self.mase_model is not None
+            and self.mase_baseline is not None
+            and self.mase_model < self.mase_baseline
+        )
+
+
+def holiday_factor(
+    history: Sequence[float], first_day: date, holidays: Mapping[date, str]
+) -> float:
+    """How demand on holidays compares with the other days of the same history."""
+    on, off = [], []
+    for i, value in enumerate(history):
+        (on if first_day + timedelta(days=i) in holidays else off).append(value)
+    if len(on) < MIN_HOLIDAY_DAYS or not off or mean(off) <= 0:
+        return 1.0
+    low, high = HOLIDAY_FACTOR_BOUNDS
+    return min(max(mean(on) / mean(off), low), high)
+
+
+def seasonal_naive(history: Sequence[float], horizon: int) -> Forecast:
+    """Each day as the same weekday of the last week; the interval from the spread of the
+    history's week-on-week differences, widening with each week ahead."""
+    values = list(history)
+    if len(values) < PERIOD:
+        values = [0.0] * (PERIOD - len(values)) + values
+    last_week = values[-PERIOD:]
+    diffs = [values[i] - values[i - PERIOD] for i in range(PERIOD, len(values))]
+    spread = pstdev(diffs) if len(diffs) > 1 else 0.0
+    means, lowers, uppers = [], [], []
+    for h in range(horizon):
+        centre = float(last_week[h % PERIOD])
+        width = Z_95 * spread * math.sqrt(h // PERIOD + 1)
+        means.append(centre)
+        lowers.append(max(centre - width, 0.0))
+        uppers.append(centre + width)
+    return Forecast(SEASONAL_NAIVE, date.min, tuple(means), tuple(lowers), tuple(uppers))
+
+
+def _ets(history: Sequence[float], horizon: int) -> Forecast:
+    import numpy as np
+    import pandas as pd
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    series = pd.Series(np.asarray(history, dtype=float))
+    fitted = ETSModel(series, error="add", trend=None, seasonal="add", seasonal_periods=PERIOD).fit(
+        disp=False
+    )
+    frame = fitted.get_prediction(start=len(series), end=len(series) + horizon - 1)
+    summary = frame.summary_frame(alpha=0.05)
+    means = np.clip(summary["mean"].to_numpy(), 0, None)
+    lowers = np.clip(summary["pi_lower"].to_numpy(), 0, None)
+    uppers = np.clip(summary["pi_upper"].to_numpy(), 0, None)
+    if not (np.isfinite(means).all() and np.isfinite(uppers).all()):
+        raise ValueError("the model's forecast is not finite")
+    return Forecast(
+        ETS, date.min, tuple(means.tolist()), tuple(lowers.tolist()), tuple(uppers.tolist())
+    )
+
+
+def sparse(history: Sequence[float]) -> str:
+    """Why a model is not fitted to this history ('' when it may be)."""
+    if len(history) < MIN_WEEKS_FOR_MODEL * PERIOD:
+        return "short_history"
+    if sum(1 for v in history if v > 0) < MIN_NONZERO_SHARE * len(history):
+        return "sparse_history"
+    return ""
+
+
+def _fit(history: Sequence[float], horizon: int, method: str) -> Forecast:
+    if method == ETS:
+        return _ets(history, horizon)
+    return seasonal_naive(history, horizon)
+
+
+def _adjusted(
+    history: Sequence[float], first_day: date, holidays: Mapping[date, str], factor: float
+) -> list[float]:
+    return [
+        v / factor if first_day + timedelta(days=i) in holidays else float(v)
+        for i, v in enumerate(history)
+    ]
+
+
+def _on_holidays(forecast: Forecast, holidays: Mapping[date, str], factor: float) -> Forecast:
+    scale = [factor if day in holidays else 1.0 for day in forecast.days]
+    return Forecast(
+        forecast.method,
+        forecast.first_day,
+        tuple(m * s for m, s in zip(forecast.mean, scale, strict=True)),
+        tuple(m * s for m, s in zip(forecast.lower, scale, strict=True)),
+        tuple(m * s for m, s in zip(forecast.upper, scale, strict=True)),
+        factor,
+        forecast.note,
+    )
+
+
+def forecast(
+    history: Sequence[float],
+    first_day: date,
+    horizon: int,
+    holidays: Mapping[date, str],
+    *,
+    method: str = ETS,
+) -> Forecast:
+    """Daily issues for ``horizon`` days after a history that ends the day before
+    ``first_day``. ``method`` ETS falls back to the seasonal-naive baseline, and says why,
+    when the history is too short or too sparse or the model fails."""
+    start = first_day - timedelta(days=len(history))
+    factor = holiday_factor(history, start, holidays)
+    adjusted = _adjusted(history, start, holidays, factor)
+    note = sparse(history) if method == ETS else ""
+    chosen = SEASONAL_NAIVE if note else method
+    try:
+        made = _fit(adjusted, horizon, chosen)
+    except (ValueError, ArithmeticError, np_linalg_error()):
+        made, note = seasonal_naive(adjusted, horizon), "model_failed"
+    dated = Forecast(made.method, first_day, made.mean, made.lower, made.upper, 1.0, note)
+    return _on_holidays(dated, holidays, factor)
+
+
+def np_linalg_error() -> type[Exception]:
+    """numpy's LinAlgError when numpy is there (the model's failures), else a stand-in."""
+    try:
+        from numpy.linalg import LinAlgError
+    except ImportError:  # pragma: no cover - numpy comes with statsmodels
+        return ArithmeticError
+    return LinAlgError
+
+
+def _mase_scale(train: Sequence[float]) -> float | None:
+    diffs = [abs(train[i] - train[i - PERIOD]) for i in range(PERIOD, len(train))]
+    scale = mean(diffs) if diffs else 0.0
+    return scale if scale > 0 else None
+
+
+def backtest(
+    history: Sequence[float],
+    first_day: date,
+    holidays: Mapping[date, str],
+    *,
+    horizon: int = 14,
+    origins: int = 4,
+) -> Accuracy:
+    """Rolling origin: for each of the last ``origins`` windows of ``horizon`` days, fit on
+    what came before, forecast the window, and compare with what happened — the model and
+    the seasonal-naive baseline on the same windows. MASE is scaled by the in-sample error of
+    the weekly naive forecast (below 1: better than it); MAPE skips days without issues."""
+    errors: dict[str, list[float]] = {ETS: [], SEASONAL_NAIVE: []}
+    percent: dict[str, list[float]] = {ETS: [], SEASONAL_NAIVE: []}
+    done = 0
+    for k in range(origins, 0, -1):
+        cut = len(history) - k * horizon
+        train, actual = history[:cut], history[cut : cut + horizon]
+        if sparse(train) or not actual:
+            continue
+        scale = _mase_scale(train)
+        if scale is None:
+            continue
+        day = first_day + timedelta(days=cut)
+        for method in (ETS, SEASONAL_NAIVE):
+            made = forecast(train, day, len(actual), holidays, method=method)
+            if method == ETS and made.method != ETS:
+                break  # the model failed on this origin: not a fair comparison
+            errors[method].append(
+                mean(abs(a - f) for a, f in zip(actual, made.mean, strict=True)) / scale
+            )
+            percent[method] += [
+                100 * abs(a - f) / a for a, f in zip(actual, made.mean, strict=True) if a > 0
+            ]
+        else:
+            done += 1
+            continue
+        errors[ETS] = errors[ETS][:done]
+        errors[SEASONAL_NAIVE] = errors[SEASONAL_NAIVE][:done]
+
+    def avg(values: list[float]) -> float | None:
+        return round(mean(values), 3) if values else None
+
+    return Accuracy(
+        done,
+        avg([float(e) for e in errors[ETS]]) if done else None,
+        avg(errors[SEASONAL_NAIVE]) if done else None,
+        avg([float(e) for e in percent[ETS]]) if done else None,
+        avg(percent[SEASONAL_NAIVE]) if done else None,
+    )
