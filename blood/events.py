@@ -26,6 +26,8 @@ _SUBSCRIBERS: dict[str, list[Handler]] = defaultdict(list)
 ADVERSE_REACTION_RECORDED = "clinical.adverse_reaction_recorded"  # reaction
 LOOKBACK_OPENED = "donors.lookback_opened"  # trigger, actor
 DEVIATION_RECORDED = "collection.deviation_recorded"  # organisation, kind, record
+# A blood centre's nightly forecast: its series projected amber or red (analytics).
+SHORTAGE_PROJECTED = "analytics.shortage_projected"  # centre, series, now
 
 
 def subscribe(name: str, handler: Handler) -> None:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import mean, pstdev
 
+from blood.stock.bands import phase_of
+
 PERIOD = 7  # weekly seasonality
 MIN_WEEKS_FOR_MODEL = 8  # shorter histories get the seasonal-naive forecast
 MIN_NONZERO_SHARE = 0.3  # sparser series too: a model of mostly zeros forecasts noise
@@ -245,3 +247,44 @@ def backtest(
         avg([float(e) for e in percent[ETS]]) if done else None,
         avg(percent[SEASONAL_NAIVE]) if done else None,
     )
+
+
+@dataclass(frozen=True)
+class ProjectedDay:
+    day: date
+    units: int  # held at the end of the day
+    days_of_supply: float | None
+    phase: str
+
+
+def project_stock(
+    *,
+    first_day: date,
+    held: Sequence[date],
+    testing: Sequence[date],
+    testing_days: int,
+    demand: Sequence[float],
+    limits: Mapping[str, float],
+) -> list[ProjectedDay]:
+    """The stock day by day if demand is the forecast: units are issued first to expire
+    first, a unit past its expiry day leaves, the units in testing join after
+    ``testing_days``; each day's days of supply are the units left over the mean demand of
+    the week that follows, in the phase the stock bands give them."""
+    stock = sorted(held)
+    pending = sorted(testing)
+    owed = 0.0  # demand carried over in fractions of a unit
+    curve = []
+    for i, need in enumerate(demand):
+        day = first_day + timedelta(days=i)
+        if i == testing_days:
+            stock = sorted(stock + pending)
+        stock = [expiry for expiry in stock if expiry >= day]
+        owed += max(need, 0.0)
+        issued = min(int(owed), len(stock))
+        owed -= int(owed)
+        stock = stock[issued:]
+        ahead = [max(d, 0.0) for d in demand[i + 1 : i + 8]] or [max(need, 0.0)]
+        daily = mean(ahead)
+        days = round(len(stock) / daily, 2) if daily > 0 else None
+        curve.append(ProjectedDay(day, len(stock), days, phase_of(days, len(stock), limits)))
+    return curve

@@ -48,6 +48,8 @@ RULES: Mapping[str, AlertRule] = MappingProxyType(
             AlertRule("wastage", HOLDERS, True, YELLOW),
             AlertRule("silent", frozenset({PLASMA_STATION, HOSPITAL}), True, YELLOW),
             AlertRule("notice_overdue", HOLDERS | {PLASMA_STATION}, True, ORANGE),  # look-back
+            # The nightly forecast (analytics): raised and cleared by each run, not evaluated.
+            AlertRule("projected_shortage", frozenset({BLOOD_CENTRE}), False, ORANGE),
         )
     }
 )

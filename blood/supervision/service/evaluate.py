@@ -13,9 +13,10 @@ without it (``alert_required`` and no ``alerted_at``), so none is missed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -360,6 +361,43 @@ def raise_reaction_alert(session: Session, reaction: AdverseReaction, now: datet
     reaction.alerted_at = now
     session.add(reaction)
     return happened == "opened"
+
+
+def raise_projected_shortages(
+    session: Session, centre: Organisation, series: Iterable[Any], now: datetime
+) -> int:
+    """One alert per group the centre's forecast projects amber (orange) or red (red) within
+    its horizon; the centre's open ones whose group is no longer projected short clear."""
+    raised = set()
+    for s in series:
+        group = f"{s.abo}{s.rhd}"
+        condition = Condition(
+            "projected_shortage",
+            centre.id,
+            f"{s.component}-{group}",
+            R.RED if s.first_red else R.ORANGE,
+            {
+                "component": s.component,
+                "group": group,
+                "amber": s.first_amber.isoformat() if s.first_amber else None,
+                "red": s.first_red.isoformat() if s.first_red else None,
+                "on_hand": s.on_hand,
+                "method": s.method,
+            },
+        )
+        raise_condition(session, condition, now)
+        raised.add(condition.key)
+    earlier = session.exec(
+        select(Alert).where(
+            Alert.rule == "projected_shortage",
+            Alert.organisation_id == centre.id,
+            Alert.open_key.is_not(None),
+        )
+    ).all()
+    for alert in earlier:
+        if alert.open_key not in raised:
+            clear(session, alert, now)
+    return len(raised)
 
 
 def raise_unalerted_reactions(session: Session, now: datetime) -> int:

@@ -5,10 +5,10 @@ minimum of 10."), in the reader's language."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import format_date, format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -45,6 +45,7 @@ RULE_NAMES: dict[str, Any] = {
     "wastage": _l("Wastage above its threshold"),
     "silent": _l("Nothing reported"),
     "notice_overdue": _l("Look-back notice not acknowledged"),
+    "projected_shortage": _l("Shortage projected by the forecast"),
 }
 # The look-back notices (blood.trace), as an overdue alert names them.
 NOTICE_WORDS: dict[str, Any] = {
@@ -143,6 +144,22 @@ def _when(stamp: str | None) -> str:
         return stamp
 
 
+METHOD_WORDS: dict[str, Any] = {
+    "ets": _l("by exponential smoothing"),
+    "seasonal_naive": _l("as last week's issues (the baseline)"),
+}
+
+
+def _day(stamp: str | None) -> str:
+    """A stored ISO date in the reader's words."""
+    if not stamp:
+        return ""
+    try:
+        return format_date(date.fromisoformat(stamp), "medium")
+    except ValueError:
+        return stamp
+
+
 def alert_message(alert: Alert, org: Organisation | None) -> str:
     """The alert as one sentence, from its rule and the facts it was raised with."""
     f = dict(alert.facts or {})
@@ -169,6 +186,29 @@ def alert_message(alert: Alert, org: Organisation | None) -> str:
             daily=f.get("daily_use"),
             phase=str(PHASE_WORDS.get(f.get("phase"), f.get("phase"))),
             **subject,
+        )
+    if rule == "projected_shortage":
+        words = {
+            "group": group_label(f.get("group", "")),
+            "component": str(COMPONENT_WORDS.get(f.get("component"), f.get("component"))),
+            "organisation": where,
+        }
+        if f.get("red"):
+            return _(
+                "%(group)s %(component)s at %(organisation)s projected red on %(day)s "
+                "(%(on_hand)s on hand, forecast %(method)s).",
+                day=_day(f.get("red")),
+                on_hand=_units(int(f.get("on_hand", 0))),
+                method=str(METHOD_WORDS.get(f.get("method"), f.get("method"))),
+                **words,
+            )
+        return _(
+            "%(group)s %(component)s at %(organisation)s projected amber on %(day)s "
+            "(%(on_hand)s on hand, forecast %(method)s).",
+            day=_day(f.get("amber")),
+            on_hand=_units(int(f.get("on_hand", 0))),
+            method=str(METHOD_WORDS.get(f.get("method"), f.get("method"))),
+            **words,
         )
     if rule == "severe_reaction":
         return _(
