@@ -95,6 +95,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from blood.accounts.api import blp as accounts_api
     from blood.accounts.views import bp as accounts_views
+    from blood.analytics.jobs import register as register_analytics_jobs
     from blood.analytics.views import bp as analytics_views
     from blood.clinical.api import blp as clinical_api
     from blood.clinical.views import bp as clinical_views
@@ -130,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     subscribe_supervision()
     subscribe_trace()
+    register_analytics_jobs()
     app.register_blueprint(core_views)
     app.register_blueprint(accounts_views)
     app.register_blueprint(donors_views)

@@ -199,3 +199,16 @@ def prune_due(_session: Session, now: datetime, config: SchedulerConfig) -> list
             prune_idempotency(config.idempotency_retention_days, config.job_run_retention_days),
         )
     ]
+
+
+def daily_jobs_due(_session: Session, now: datetime, config: SchedulerConfig) -> list[Due]:
+    """The daily jobs other packages registered (``blood.scheduled_jobs``), each once per
+    local day of the default time zone from its time on."""
+    from blood.scheduled_jobs import DAILY_JOBS
+
+    local = _local(now, config.default_timezone)
+    return [
+        Due(job.name, local.date().isoformat(), job.work())
+        for job in DAILY_JOBS.values()
+        if local.time() >= job.at
+    ]

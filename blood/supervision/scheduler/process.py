@@ -184,7 +184,7 @@ class Scheduler:
     def calendar(self) -> None:
         """The daily, weekly and monthly jobs that are due now and not done yet."""
         now = utcnow()
-        finders = [jobs.final_runs_due, jobs.prune_due]
+        finders = [jobs.final_runs_due, jobs.prune_due, jobs.daily_jobs_due]
         if jobs.available(*SUMMARIES):
             finders.insert(1, jobs.summaries_due)
         due: list[jobs.Due] = []

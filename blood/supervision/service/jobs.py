@@ -44,6 +44,7 @@ JOB_NAMES = {
     "summaries_monthly": _l("Monthly summaries"),
     "deliveries": _l("Outbox delivery"),
     "prune_idempotency": _l("Forgetting old idempotency keys"),
+    "forecast": _l("Demand forecast and projected shortages"),
 }
 OUTCOME_WORDS = {
     "running": _l("Running"),
