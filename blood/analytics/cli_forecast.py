@@ -13,9 +13,7 @@ from blood.cli_support import domain_errors_exit
 
 @click.command("forecast")
 @with_appcontext
-@click.option(
-    "--horizon", type=click.IntRange(7, 56), default=28, help="Days ahead (default 28)"
-)
+@click.option("--horizon", type=click.IntRange(7, 56), default=28, help="Days ahead (default 28)")
 @domain_errors_exit
 def forecast(horizon: int) -> None:
     """Forecast every blood centre's daily issues per component and group, backtest each

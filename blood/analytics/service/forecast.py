@@ -11,7 +11,7 @@ published (``events.SHORTAGE_PROJECTED``) for supervision to alert on.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -247,10 +247,31 @@ class CentreForecast:
     centre: Organisation
     series: list[ForecastSeries]
     days: dict[int, list[ForecastDay]]  # by series id
+    centres: list[Organisation] = field(default_factory=list)  # those the reader may choose
+    actual: dict[int, list[tuple[date, int]]] = field(default_factory=dict)  # recent issues
+
+    def chosen(self, wanted: str | None) -> ForecastSeries | None:
+        """The series a page draws: the one asked for (``red_cells-O-``), else the first
+        projected red, else amber, else the first."""
+        by_key = {series_key(s): s for s in self.series}
+        if wanted and wanted in by_key:
+            return by_key[wanted]
+        for test in (lambda s: s.first_red, lambda s: s.first_amber, lambda s: True):
+            found = next((s for s in self.series if test(s)), None)
+            if found is not None:
+                return found
+        return None
 
     @property
     def made_at(self) -> datetime | None:
         return max((s.made_at for s in self.series), default=None)
+
+
+def series_key(series: ForecastSeries) -> str:
+    return f"{series.component}-{series.abo}{series.rhd}"
+
+
+RECENT_DAYS = 28  # the past days a forecast chart shows beside the days ahead
 
 
 def readable_centres(*, session: Session, actor: Actor) -> list[Organisation]:
@@ -287,7 +308,7 @@ def centre_forecast(
         select(sa.func.max(ForecastSeries.made_at)).where(ForecastSeries.centre_id == centre.id)
     ).one()
     if latest is None:
-        return CentreForecast(centre, [], {})
+        return CentreForecast(centre, [], {}, centres)
     series = list(
         session.exec(
             select(ForecastSeries)
@@ -302,4 +323,15 @@ def centre_forecast(
         .order_by(ForecastDay.series_id, ForecastDay.day)
     ):
         days[day.series_id].append(day)
-    return CentreForecast(centre, series, dict(days))
+    first_day = min((s.first_day for s in series), default=None)
+    actual: dict[int, list[tuple[date, int]]] = {}
+    if first_day is not None:
+        start = first_day - timedelta(days=RECENT_DAYS)
+        usage = _usage(session, centre, start, first_day)
+        for s in series:
+            used = usage.get((s.component, s.abo, s.rhd), {})
+            actual[s.id] = [
+                (start + timedelta(days=i), used.get(start + timedelta(days=i), 0))
+                for i in range(RECENT_DAYS)
+            ]
+    return CentreForecast(centre, series, dict(days), centres, actual)
