@@ -33,7 +33,7 @@ from blood.clinical.models import Transfusion
 from blood.db import utcnow
 from blood.demo_clinical_past import write_past
 from blood.stock.lifecycle import UnitState
-from blood.stock.models import Unit
+from blood.stock.models import BloodDonation, Unit
 
 OFFICERS = {
     "H-ZJU1": "zju1.transfusion",
@@ -78,21 +78,45 @@ def load_clinical_demo(session: Session) -> bool:
 # --- today: through the services -------------------------------------------------------------
 
 
-def _units(session, hospital, abo, rhd, n, now) -> list[Unit] | None:
+def _enough_for(session, units: list[Unit] | None, ml: int) -> list[Unit] | None:
+    """The first of ``units`` whose donations together held at least ``ml`` (what the
+    approval tiers count), or None if they never do."""
+    volumes = dict(
+        session.exec(
+            select(Unit.id, BloodDonation.volume_ml)
+            .join(BloodDonation, BloodDonation.id == Unit.donation_id)
+            .where(Unit.id.in_([u.id for u in units or []]))
+        ).all()
+    )
+    chosen, total = [], 0
+    for unit in units or []:
+        chosen.append(unit)
+        total += volumes.get(unit.id, 0)
+        if total >= ml:
+            return chosen
+    return None
+
+
+def _units(session, hospital, abo, rhd, n, now, *, largest: bool = False) -> list[Unit] | None:
+    """``n`` received red-cell units of the group (``largest``: as many as there are, up to
+    ``n``, the largest first)."""
+    order = (Unit.volume_ml.desc(), Unit.id) if largest else (Unit.id,)
     found = session.exec(
         select(Unit)
         .where(
             Unit.owner_id == hospital.id,
             Unit.state == UnitState.RECEIVED,
             Unit.component == "red_cells",
-            Unit.abo == abo,
+            Unit.abo == abo if abo is not None else Unit.abo.is_not(None),
             Unit.rhd == rhd,
             Unit.expires_at > now + timedelta(days=4),
             Unit.collected_at < now - timedelta(days=2),
         )
-        .order_by(Unit.id)
+        .order_by(*order)
         .limit(n)
     ).all()
+    if largest:
+        return list(found)
     return list(found) if len(found) == n else None
 
 
@@ -132,10 +156,19 @@ def _today(session, orgs, users, now) -> None:
     zju1, zjpph = orgs.get("H-ZJU1"), orgs.get("H-ZJPPH")
     if zju1 is not None:
         # 1,600 mL in 24 hours: the department head and the medical department approved.
-        units = _units(session, zju1, "A", "+", 4, now)
+        # Counted as whole blood (a unit counts its donation's volume); the group is the
+        # first that the hospital holds enough of on the day the demo is loaded.
+        # Failing that, an AB+ patient, whose red cells may come from any RhD-positive group.
+        units, group = None, "A"
+        for patient_group, unit_group in (("A", "A"), ("O", "O"), ("B", "B"), ("AB", None)):
+            held = _units(session, zju1, unit_group, "+", 8, now, largest=True)
+            units = _enough_for(session, held, 1600)
+            if units:
+                group = patient_group
+                break
         if units:
             patient = {
-                "number": "ZY2026118801", "sex": "M", "birth_year": 1968, "abo": "A",
+                "number": "ZY2026118801", "sex": "M", "birth_year": 1968, "abo": group,
                 "rhd": "+", "department": "心胸外科", "ward": "12A", "indication": "I71.0",
                 "hb": 71.0, "doctor": "D2231",
             }  # fmt: skip
@@ -151,7 +184,7 @@ def _today(session, orgs, users, now) -> None:
                     staff("zju1.transfusion"),
                     unit,
                     patient,
-                    22 - 4 * index,
+                    22 - 20 * index // len(units),  # spread over the last 22 hours
                     now,
                     approvals=approvals if index == 0 else (),
                 )
