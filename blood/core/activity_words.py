@@ -37,6 +37,7 @@ ACTION_WORDS: dict[str, Callable[[], str]] = {
     "donor.defer": lambda: pgettext("activity", "deferred the donor"),
     "donor.lift_deferral": lambda: pgettext("activity", "lifted the deferral"),
     "donor.register": lambda: pgettext("activity", "registered the donor"),
+    "donor.recall_contact": lambda: pgettext("activity", "logged a recall contact with"),
     "lookback.notice_acknowledged": lambda: pgettext(
         "activity", "acknowledged the look-back notice"
     ),

@@ -1,0 +1,24 @@
+"""The analytics pages' inputs: the recall list's filters and the contact form."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from blood.inputs import InputSchema
+from blood.validation_messages import at_most_chars, one_of
+
+OUTCOMES = ("called", "messaged", "declined", "booked", "unreachable")
+
+
+class LapsedQueryIn(InputSchema):
+    abo = fields.String(validate=one_of(["A", "B", "O", "AB"]))
+    rhd = fields.String(validate=one_of(["+", "-"]))
+    region = fields.String(validate=at_most_chars(6))
+    kind = fields.String(validate=one_of(["plasma", "whole_blood", "platelets"]))
+    last_from = fields.Date()
+    last_to = fields.Date()
+
+
+class ContactIn(InputSchema):
+    outcome = fields.String(required=True, validate=one_of(list(OUTCOMES)))
+    note = fields.String(validate=at_most_chars(200))
