@@ -63,7 +63,10 @@ REACTIVE = 6  # a reactive marker on the latest donation: deferred, look-back op
 # Days before today when each donor's plasma history stops (default: 3 days ago). The
 # whole-blood donor stopped long enough before giving whole blood (plasma -> whole blood:
 # 4 weeks); the over-limit donor is due again today (plasma -> plasma: day 15).
-HISTORY_STOPS = {WHOLE_BLOOD: 45, OVER_LIMIT: 20}
+# Two donors lapsed: they stopped giving three and four months ago, and the recall list
+# (blood.analytics) offers them to the registrar.
+LAPSED = {7: 100, 8: 120}
+HISTORY_STOPS = {WHOLE_BLOOD: 45, OVER_LIMIT: 20, **LAPSED}
 WHOLE_BLOOD_DAYS_AGO = 9
 # Units collected longer ago than this are released (half of them shipped); the releasable
 # ones collected since are left for the quality manager to release.

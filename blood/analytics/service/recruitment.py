@@ -26,7 +26,7 @@ from blood.donors import service as donors
 from blood.donors.models import Donor
 from blood.errors import NotFound, ValidationFailed
 
-LAPSED_DAYS = 180  # last donation at least this long ago
+LAPSED_DAYS = 90  # last donation at least this long ago (a plasma donor gives every 2–4 weeks)
 RECENTLY_CONTACTED_DAYS = 14  # contacted since: not on the list again yet
 MAX_CANDIDATES = 2000  # donors read for one list (the newest lapsed first)
 MAX_NOTE = 200
