@@ -68,17 +68,24 @@ def test_a_search_with_paging_keeps_search_and_sort(live_registry, browser):  # 
     page.fill("#f-username", "registrar.en")
     page.fill("#f-password", PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url(f"{live_registry}/")
     page.goto(f"{live_registry}/station/donors/list")
     assert len(_names(page)) == 50  # 58 donors, 50 a page
 
     page.fill("#f-q", "张")
     page.click(".list-filters button[type=submit]")
+    page.wait_for_url("**q=**")  # each click below waits for the page it opens
+    page.wait_for_load_state()
     page.click("th >> text=Name")  # sort by name, ascending
+    page.wait_for_url("**sort=name**")
+    page.wait_for_load_state()
     assert "sort=name" in page.url and "q=" in page.url
     first = _names(page)
     assert len(first) == 50 and first == sorted(first) and first[0] == "张300"
 
     page.click("nav.pager >> text=Next")
+    page.wait_for_url("**page=2**")
+    page.wait_for_load_state()
     assert "page=2" in page.url and "sort=name" in page.url and "q=" in page.url
     second = _names(page)
     assert second == ["张350", "张351", "张352", "张353", "张354"]
