@@ -19,7 +19,7 @@ def demo(app, runner, session):
     session.expire_all()
 
 
-def test_the_demo_has_a_forecast_and_a_recall_list(app, session, demo):
+def test_the_demo_has_a_forecast_and_a_recall_list_and_the_command_runs(app, runner, session, demo):
     series = session.exec(select(ForecastSeries)).all()
     assert series and {s.component for s in series} >= {"red_cells"}
     assert all(s.first_day is not None for s in series)
@@ -29,9 +29,8 @@ def test_the_demo_has_a_forecast_and_a_recall_list(app, session, demo):
         user = session.exec(select(User).where(User.username == "chunan.registrar")).one()
         rows = recruitment.lapsed_donors(session=session, actor=actor_for_user(session, user))
     assert [r.donor.id for r in rows] and called.donor_id not in [r.donor.id for r in rows]
-
-
-def test_the_forecast_command_runs_again(runner, session, demo):
+    # The command makes the next forecast over the same demo (one demo load for both: a
+    # demo takes seconds, and CI's time is counted).
     result = runner.invoke(args=["blood", "forecast", "--horizon", "14"])
     assert result.exit_code == 0, result.output
     assert "series forecast for" in result.output
