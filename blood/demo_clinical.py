@@ -195,11 +195,18 @@ def _today(session, orgs, users, now) -> None:
                 transfusion_id=first.id,
                 data=clinical.OutcomeInput(measured_at=now - timedelta(hours=1), hb_g_l=108.0),
             )
-        # An emergency: RhD-positive red cells for an RhD-negative patient.
-        units = _units(session, zju1, "O", "+", 1, now)
+        # An emergency: RhD-positive red cells for an RhD-negative patient, of the first
+        # group the hospital still holds RhD-positive red cells of (the 1,600 mL story above
+        # may have taken them all); failing that, an AB patient, whom any group suits.
+        units, group = None, "O"
+        for patient_group, unit_group in (("O", "O"), ("A", "A"), ("B", "B"), ("AB", None)):
+            units = _units(session, zju1, unit_group, "+", 1, now)
+            if units:
+                group = patient_group
+                break
         if units:
             patient = {
-                "number": "ZY2026119042", "sex": "F", "birth_year": 1991, "abo": "O",
+                "number": "ZY2026119042", "sex": "F", "birth_year": 1991, "abo": group,
                 "rhd": "-", "department": "急诊科", "ward": "抢救室", "indication": "S36.1",
                 "hb": 54.0, "doctor": "D3318",
             }  # fmt: skip

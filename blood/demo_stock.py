@@ -185,7 +185,11 @@ def _history(session, rng, centre, orgs, users, people, now) -> int:
                     continue
                 if day > 2 and rng.random() < 0.7:
                     hospital = orgs[rng.choice(HOSPITALS)]
-                    _issue_and_use(session, rng, unit, centre, hospital, day, now)
+                    # H-ZJU1 keeps its last fortnight's red cells in stock, so the clinical
+                    # demo has units to give today whatever the hour it is loaded.
+                    keep = hospital.code == "H-ZJU1" and unit.component == "red_cells"
+                    use = not (keep and day <= 14)
+                    _issue_and_use(session, rng, unit, centre, hospital, day, now, use=use)
     return made
 
 

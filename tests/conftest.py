@@ -92,6 +92,57 @@ def base_app(database_url) -> Iterator[Flask]:
     get_db(app).engine.dispose()
 
 
+# --- the demo, loaded once per database ----------------------------------------------------
+
+DEMO_TEST_PUSH_URL = "http://127.0.0.1:8123/api/v1/supervision/inbound"
+
+
+@dataclass(frozen=True)
+class LoadedDemo:
+    url: str
+    output: str
+
+
+@pytest.fixture(scope="session", params=backends())
+def loaded_demo(request, fresh_database) -> LoadedDemo:
+    """A database of the backend holding ``blood demo``, loaded and committed once.
+
+    A load takes seconds, and some twenty tests read the demo: each still runs in its own
+    transaction over it (``app`` below), so what one test changes the next never sees.
+    """
+    url = fresh_database(request.param)
+    migrate.upgrade(url)
+    loader = create_app({**TEST_CONFIG, "DATABASE_URL": url})
+    try:
+        result = loader.test_cli_runner().invoke(
+            args=["blood", "demo", "--push-url", DEMO_TEST_PUSH_URL]
+        )
+    finally:
+        get_db(loader).engine.dispose()
+    assert result.exit_code == 0, result.output
+    return LoadedDemo(url=url, output=result.output)
+
+
+@pytest.fixture(scope="session")
+def demo_app(loaded_demo) -> Iterator[Flask]:
+    """The app over the loaded demo. A test module reads the demo by overriding ``base_app``
+    with it::
+
+        @pytest.fixture(scope="session")
+        def base_app(demo_app):
+            return demo_app
+    """
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": loaded_demo.url})
+    yield app
+    get_db(app).engine.dispose()
+
+
+@pytest.fixture
+def demo_output(loaded_demo) -> str:
+    """What ``blood demo`` printed when it loaded (the API tokens are shown only then)."""
+    return loaded_demo.output
+
+
 @pytest.fixture
 def app(base_app) -> Iterator[Flask]:
     """The app with every session bound to one outer transaction, rolled back afterwards."""

@@ -12,11 +12,15 @@ from blood.analytics.models import DonorContact, ForecastSeries
 from blood.analytics.service import recruitment
 
 
+@pytest.fixture(scope="session")
+def base_app(demo_app):
+    """These tests read the demo, loaded once per database (tests/conftest.py)."""
+    return demo_app
+
+
 @pytest.fixture
-def demo(app, runner, session):
-    result = runner.invoke(args=["blood", "demo"])
-    assert result.exit_code == 0, result.output
-    session.expire_all()
+def demo(demo_output):
+    return demo_output
 
 
 def test_the_demo_has_a_forecast_and_a_recall_list_and_the_command_runs(app, runner, session, demo):

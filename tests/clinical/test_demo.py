@@ -16,11 +16,15 @@ from blood.stock.lifecycle import UnitState
 from blood.stock.models import Unit
 
 
+@pytest.fixture(scope="session")
+def base_app(demo_app):
+    """These tests read the demo, loaded once per database (tests/conftest.py)."""
+    return demo_app
+
+
 @pytest.fixture
-def demo(app, runner, session):
-    result = runner.invoke(args=["blood", "demo"])
-    assert result.exit_code == 0, result.output
-    session.expire_all()
+def demo(demo_output):
+    return demo_output
 
 
 def staff(session, username):
@@ -59,12 +63,6 @@ def test_the_demo_shows_what_the_rules_are_for(app, session, demo):
     assert review.flagged.total and review.missing_outcomes.total
     # Early on the first of a month, today's transfusions may still be last month's.
     assert figures.transfusions + before.transfusions and figures.wasted >= 1
-
-
-def test_the_demo_loads_once(runner, session, demo):
-    before = len(session.exec(select(Transfusion.id)).all())
-    assert runner.invoke(args=["blood", "demo"]).exit_code == 0
-    assert len(session.exec(select(Transfusion.id)).all()) == before
 
 
 def test_the_demo_pages_render_for_a_transfusion_officer(client, demo):

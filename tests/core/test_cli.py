@@ -1,4 +1,5 @@
-"""The deployment commands: create-org, create-user, create-token, demo."""
+"""The deployment commands: create-org, create-user, create-token, demo (its load is in
+test_cli_demo.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from sqlmodel import select
 
 from blood.accounts.models import ApiToken, Organisation, User
 from blood.audit import AuditEvent
-from blood.demo import DEMO_PASSWORD, ORGANISATIONS, USERS
 
 
 def test_create_org_user_and_token_then_use_the_token(runner, client, session):
@@ -108,41 +108,6 @@ def test_create_user_refuses_a_role_foreign_to_the_org_kind(runner, world):
     )
     assert result.exit_code == 2
     assert "roles: Not a role of this kind of organisation: lab" in result.output
-
-
-def test_demo_is_complete_and_idempotent(runner, session):
-    first = runner.invoke(args=["blood", "demo"])
-    assert first.exit_code == 0, first.output
-    assert f"{len(ORGANISATIONS)} organisations, {len(USERS)} users" in first.output
-    hospitals = [row[0] for row in ORGANISATIONS if row[1] == "hospital"]
-    printed = [line for line in first.output.splitlines() if line.startswith("API token for")]
-    # A token for each hospital's HIS, and one for a plasma station (the eligibility API).
-    assert sorted(line.split()[3].rstrip(":") for line in printed) == sorted(
-        [*hospitals, "PS-CHUNAN"]
-    )
-
-    second = runner.invoke(args=["blood", "demo"])
-    assert second.exit_code == 0
-    assert "nothing changed" in second.output
-    session.expire_all()
-    assert len(session.exec(select(Organisation)).all()) == len(ORGANISATIONS)
-    assert len(session.exec(select(ApiToken)).all()) == 5
-
-    kinds = {o.kind for o in session.exec(select(Organisation)).all()}
-    assert kinds == {"authority", "plasma_station", "blood_centre", "hospital", "manufacturer"}
-    roles = {r for u in session.exec(select(User)).all() for r in u.roles}
-    from blood.accounts.roles import Role
-
-    assert roles == {r.value for r in Role}, "the demo has a user for every role"
-
-
-def test_demo_users_can_log_in(runner, client):
-    runner.invoke(args=["blood", "demo"])
-    from tests.conftest import login
-
-    assert login(client, "zj.inspector", DEMO_PASSWORD).status_code == 302
-    page = client.get("/organisations").get_data(as_text=True)
-    assert "PS-TAISHUN" in page and "H-CA1" in page
 
 
 def test_demo_if_empty_leaves_a_real_deployment_alone(runner, session, world):

@@ -21,12 +21,15 @@ from blood.plasma.models import Collection, Visit, VisitStatus
 from blood.stock.models import BloodDonation
 
 
+@pytest.fixture(scope="session")
+def base_app(demo_app):
+    """These tests read the demo, loaded once per database (tests/conftest.py)."""
+    return demo_app
+
+
 @pytest.fixture
-def demo(app, runner, session):
-    result = runner.invoke(args=["blood", "demo"])
-    assert result.exit_code == 0, result.output
-    session.expire_all()
-    return result.output
+def demo(demo_output):
+    return demo_output
 
 
 def _staff(session, username):

@@ -24,11 +24,15 @@ from blood.stock.models import (
 )
 
 
+@pytest.fixture(scope="session")
+def base_app(demo_app):
+    """These tests read the demo, loaded once per database (tests/conftest.py)."""
+    return demo_app
+
+
 @pytest.fixture
-def demo(app, runner, session):
-    result = runner.invoke(args=["blood", "demo"])
-    assert result.exit_code == 0, result.output
-    session.expire_all()
+def demo(demo_output):
+    return demo_output
 
 
 def staff(session, username):

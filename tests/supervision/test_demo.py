@@ -4,6 +4,7 @@ through this instance's own inbound endpoint."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -17,8 +18,14 @@ from blood.supervision.models import (
     PushTarget,
     Summary,
 )
+from tests.conftest import DEMO_TEST_PUSH_URL as URL
 
-URL = "http://127.0.0.1:8123/api/v1/supervision/inbound"
+
+@pytest.fixture(scope="session")
+def base_app(demo_app):
+    """These tests read the demo, loaded once per database with ``--push-url URL``
+    (tests/conftest.py)."""
+    return demo_app
 
 
 def _org(session, code):
@@ -26,10 +33,8 @@ def _org(session, code):
 
 
 def test_the_demo_has_months_of_indicators_a_red_o_negative_alert_and_a_push_waiting(
-    runner, session
+    session,
 ):
-    result = runner.invoke(args=["blood", "demo", "--push-url", URL])
-    assert result.exit_code == 0, result.output
     days = session.exec(select(sa.func.count(sa.distinct(IndicatorFact.day)))).one()
     assert days >= 150
     red = session.exec(
@@ -47,8 +52,7 @@ def test_the_demo_has_months_of_indicators_a_red_o_negative_alert_and_a_push_wai
     assert summary.authority_id == _org(session, "ZJ-HC").id
 
 
-def test_the_demos_upper_level_is_a_tree_of_its_own(runner, session):
-    assert runner.invoke(args=["blood", "demo"]).exit_code == 0
+def test_the_demos_upper_level_is_a_tree_of_its_own(session):
     upper, province = _org(session, "CN-NHC"), _org(session, "ZJ-HC")
     assert not province.path.startswith(upper.path)
     assert _org(session, "CN-ZJ").path.startswith(upper.path)

@@ -156,9 +156,7 @@ def test_two_schedulers_started_at_once_run_every_job_once_per_period(instance):
 def test_the_standby_takes_over_within_a_minute_when_the_leader_is_killed(instance):
     start, runs = instance
     leader = start()
-    _wait_for(
-        lambda: any(r[3].endswith(_host_of(leader)) for r in runs()), 45, "the first leads"
-    )
+    _wait_for(lambda: any(r[3].endswith(_host_of(leader)) for r in runs()), 45, "the first leads")
     standby = start()
     time.sleep(2)  # the standby is up and waiting
     assert not any(r[3].endswith(_host_of(standby)) for r in runs())
