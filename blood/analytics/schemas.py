@@ -1,8 +1,9 @@
-"""The analytics pages' inputs: the recall list's filters and the contact form."""
+"""The analytics pages' inputs: the recall list's filters, the contact form and the
+retention page's choices."""
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from blood.inputs import InputSchema
 from blood.validation_messages import at_most_chars, one_of
@@ -22,3 +23,8 @@ class LapsedQueryIn(InputSchema):
 class ContactIn(InputSchema):
     outcome = fields.String(required=True, validate=one_of(list(OUTCOMES)))
     note = fields.String(validate=at_most_chars(200))
+
+
+class RetentionQueryIn(InputSchema):
+    kind = fields.String(validate=one_of(["plasma", "whole_blood"]))
+    months = fields.Integer(validate=validate.Range(min=1, max=36))

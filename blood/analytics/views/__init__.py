@@ -1,4 +1,5 @@
-"""The analytics pages: one Blueprint; its modules add routes to it (forecast, recruitment)."""
+"""The analytics pages: one Blueprint; its modules add routes to it (forecast, recruitment,
+retention)."""
 
 from __future__ import annotations
 
@@ -6,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 
-from blood.analytics.views import forecast, recruitment  # noqa: E402, F401
+from blood.analytics.views import forecast, recruitment, retention  # noqa: E402, F401
