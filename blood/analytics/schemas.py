@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from blood.inputs import InputSchema
+from blood.stock.models import COMPONENTS
 from blood.validation_messages import at_most_chars, one_of
 
 OUTCOMES = ("called", "messaged", "declined", "booked", "unreachable")
@@ -23,6 +24,17 @@ class LapsedQueryIn(InputSchema):
 class ContactIn(InputSchema):
     outcome = fields.String(required=True, validate=one_of(list(OUTCOMES)))
     note = fields.String(validate=at_most_chars(200))
+    campaign_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class RevealIn(InputSchema):
+    campaign_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class CampaignIn(InputSchema):
+    component = fields.String(required=True, validate=one_of(list(COMPONENTS)))
+    abo = fields.String(required=True, validate=one_of(["A", "B", "O", "AB"]))
+    rhd = fields.String(required=True, validate=one_of(["+", "-"]))
 
 
 class RetentionQueryIn(InputSchema):

@@ -38,6 +38,7 @@ ACTION_WORDS: dict[str, Callable[[], str]] = {
     "donor.lift_deferral": lambda: pgettext("activity", "lifted the deferral"),
     "donor.register": lambda: pgettext("activity", "registered the donor"),
     "donor.recall_contact": lambda: pgettext("activity", "logged a recall contact with"),
+    "donor.phone_reveal": lambda: pgettext("activity", "looked up the phone number of"),
     "lookback.notice_acknowledged": lambda: pgettext(
         "activity", "acknowledged the look-back notice"
     ),
@@ -45,6 +46,8 @@ ACTION_WORDS: dict[str, Callable[[], str]] = {
     "lookback.open": lambda: pgettext("activity", "opened the look-back case"),
     "lookback.trigger": lambda: pgettext("activity", "triggered a look-back"),
     "order.create": lambda: pgettext("activity", "placed the order"),
+    "recall.campaign_start": lambda: pgettext("activity", "started the recall campaign"),
+    "recall.campaign_close": lambda: pgettext("activity", "closed the recall campaign"),
     "organisation.collecting_settings": lambda: pgettext(
         "activity", "changed the collecting settings of"
     ),
@@ -119,6 +122,7 @@ RECORD_PAGES = {
     "supervision_alert": ("supervision.alert", "alert_id"),
     "supervision_push_target": ("supervision.push_target", "target_id"),
     "trace_lookback_case": ("trace.case", "case_id"),
+    "analytics_recall_campaign": ("analytics.campaign", "campaign_id"),
     "app_user": ("accounts.users", None),
     "api_token": ("accounts.tokens", None),
 }
@@ -139,6 +143,7 @@ RECORD_WORDS = {
     "supervision_alert": _l("alert"),
     "supervision_push_target": _l("push target"),
     "trace_lookback_case": _l("look-back case"),
+    "analytics_recall_campaign": _l("recall campaign"),
     "app_user": _l("user"),
     "api_token": _l("API token"),
     "organisation": _l("organisation"),

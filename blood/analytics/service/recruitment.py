@@ -20,7 +20,7 @@ from blood import audit
 from blood.accounts.models import Organisation
 from blood.accounts.roles import Role
 from blood.accounts.scoping import Actor, Duty
-from blood.analytics.models import CONTACT_OUTCOMES, DonorContact
+from blood.analytics.models import CONTACT_OUTCOMES, DonorContact, RecallCampaign
 from blood.db import utcnow
 from blood.donors import service as donors
 from blood.donors.models import Donor
@@ -89,33 +89,44 @@ def lapsed_donors(
         statement = statement.where(Donor.household_region.startswith(f.region))
     candidates = list(session.exec(statement.order_by(Donor.id).limit(MAX_CANDIDATES)).all())
     recent = utcnow() - timedelta(days=RECENTLY_CONTACTED_DAYS)
-    contacts = _last_contacts(session, org, [d.id for d in candidates])
+    contacts = last_contacts(session, org, [d.id for d in candidates])
+
+    def lapsed(last) -> bool:
+        return (
+            (today - last.on).days >= LAPSED_DAYS
+            and not (f.kind and last.kind != f.kind)
+            and not (f.last_from and last.on < f.last_from)
+            and not (f.last_to and last.on > f.last_to)
+        )
+
     found = []
     for donor in candidates:
         contact = contacts.get(donor.id)
         if contact is not None and contact.contacted_at >= recent:
             continue
-        history = donors.donor_history(session, donor)
-        if not history.donations:
-            continue
-        last = history.donations[-1]
-        if (today - last.on).days < LAPSED_DAYS:
-            continue
-        if f.kind and last.kind != f.kind:
-            continue
-        if (f.last_from and last.on < f.last_from) or (f.last_to and last.on > f.last_to):
-            continue
-        decision = donors.history_blockers(
-            session=session, station=org, donor=donor, on=today, history=history
-        )
-        if decision.eligible:
+        last = may_give_today(session, org, donor, today, wanted=lapsed)
+        if last is not None:
             found.append(LapsedDonor(donor, last.on, str(last.kind), contact))
     return sorted(found, key=lambda r: (r.last_on, r.donor.id), reverse=True)
 
 
-def _last_contacts(
+def may_give_today(session: Session, org: Organisation, donor: Donor, today: date, *, wanted):
+    """The donor's last donation when they have one, it is ``wanted`` and the rules find
+    nothing in their history that keeps them from giving today; else None. The history is
+    read only for a donor who passed the cheaper checks before."""
+    history = donors.donor_history(session, donor)
+    if not history.donations or not wanted(history.donations[-1]):
+        return None
+    decision = donors.history_blockers(
+        session=session, station=org, donor=donor, on=today, history=history
+    )
+    return history.donations[-1] if decision.eligible else None
+
+
+def last_contacts(
     session: Session, org: Organisation, donor_ids: list[int]
 ) -> dict[int, DonorContact]:
+    """Each donor's latest contact by the organisation."""
     if not donor_ids:
         return {}
     last: dict[int, DonorContact] = {}
@@ -128,15 +139,59 @@ def _last_contacts(
     return last
 
 
-def record_contact(
-    *, session: Session, actor: Actor, donor_id: int, outcome: str, note: str | None = None
-) -> DonorContact:
-    """Log a recall contact with one of the organisation's own donors (audited); another
-    organisation's donor is "not found"."""
-    org = _collecting(session, actor)
+def _own_donor(session: Session, org: Organisation, donor_id: int) -> Donor:
     donor = session.get(Donor, donor_id)
     if donor is None or donor.station_id != org.id:
         raise NotFound()
+    return donor
+
+
+def _own_campaign(session: Session, org: Organisation, campaign_id: int | None):
+    if campaign_id is None:
+        return None
+    campaign = session.get(RecallCampaign, campaign_id)
+    if campaign is None or campaign.organisation_id != org.id:
+        raise NotFound()
+    return campaign
+
+
+def reveal_phone(
+    *, session: Session, actor: Actor, donor_id: int, campaign_id: int | None = None
+) -> str | None:
+    """The clear phone number of one of the organisation's own donors, for a recall call:
+    each look is one audited action on the donor (the number itself is never in the audit
+    row, nor in any log). Another organisation's donor is "not found"."""
+    org = _collecting(session, actor)
+    donor = _own_donor(session, org, donor_id)
+    campaign = _own_campaign(session, org, campaign_id)
+    audit.record(
+        session,
+        actor,
+        "donor.phone_reveal",
+        donor,
+        changes={
+            "purpose": [None, "recall"],
+            **({"campaign": [None, campaign.id]} if campaign else {}),
+        },
+        organisation=org,
+    )
+    return donors.reveal_contact(session, donor)["phone"]
+
+
+def record_contact(
+    *,
+    session: Session,
+    actor: Actor,
+    donor_id: int,
+    outcome: str,
+    note: str | None = None,
+    campaign_id: int | None = None,
+) -> DonorContact:
+    """Log a recall contact with one of the organisation's own donors (audited), within one
+    of its campaigns if given; another organisation's donor or campaign is "not found"."""
+    org = _collecting(session, actor)
+    donor = _own_donor(session, org, donor_id)
+    campaign = _own_campaign(session, org, campaign_id)
     errors: dict[str, list[str]] = {}
     if outcome not in CONTACT_OUTCOMES:
         errors["outcome"] = [str(_l("Choose how the contact went from the list."))]
@@ -151,6 +206,7 @@ def record_contact(
         outcome=outcome,
         note=note,
         contacted_by_id=actor.id if actor.kind == "user" else None,
+        campaign_id=campaign.id if campaign else None,
     )
     session.add(contact)
     session.flush()
@@ -159,7 +215,11 @@ def record_contact(
         actor,
         "donor.recall_contact",
         donor,
-        changes={"outcome": [None, outcome], "contact": [None, contact.id]},
+        changes={
+            "outcome": [None, outcome],
+            "contact": [None, contact.id],
+            **({"campaign": [None, campaign.id]} if campaign else {}),
+        },
         organisation=org,
     )
     return contact

@@ -131,24 +131,17 @@ def _firsts_and_returns(
     return [(org_id, first_at, next_at) for org_id, first_at, next_at in rows]
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive UTC datetimes.
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
-
-
 def _cohorts(
     rows: list[tuple[datetime, datetime | None]], months: list[date], zone: ZoneInfo, now: datetime
 ) -> list[Cohort]:
     donors: dict[date, int] = defaultdict(int)
     back: dict[tuple[date, int], int] = defaultdict(int)
     for first_at, next_at in rows:
-        local = _aware(first_at).astimezone(zone).date()
+        local = first_at.astimezone(zone).date()
         month = local.replace(day=1)
         donors[month] += 1
         for window in WINDOWS:
-            if next_at is not None and _aware(next_at) - _aware(first_at) <= timedelta(
-                days=MONTH_DAYS[window]
-            ):
+            if next_at is not None and next_at - first_at <= timedelta(days=MONTH_DAYS[window]):
                 back[(month, window)] += 1
     today = now.astimezone(zone).date()
     cohorts = []

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 
-from blood.analytics.views import forecast, recruitment, retention  # noqa: E402, F401
+from blood.analytics.views import campaigns, forecast, recruitment, retention  # noqa: E402, F401
