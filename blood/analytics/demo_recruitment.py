@@ -32,9 +32,12 @@ def load(session: Session) -> None:
     if "chunan.registrar" in users:
         _chunan_call(session, actor_for_user(session, users["chunan.registrar"]))
     centre = session.exec(select(Organisation).where(Organisation.code == "ZJ-BC")).first()
-    loaded = centre is not None and session.exec(
-        select(RecallCampaign.id).where(RecallCampaign.organisation_id == centre.id)
-    ).first()
+    loaded = (
+        centre is not None
+        and session.exec(
+            select(RecallCampaign.id).where(RecallCampaign.organisation_id == centre.id)
+        ).first()
+    )
     if centre is not None and not loaded and {"bc.collector", "bc.quality"} <= set(users):
         _lapsed_at_centre(session, centre, actor_for_user(session, users["bc.collector"]))
         _past_campaign(session, centre, users["bc.quality"])

@@ -9,6 +9,13 @@ Holidays (``holidays.py``) move demand: the history is divided by a holiday fact
 days before fitting (the ratio of the mean on holidays to the mean on other days, estimated
 from the same history and bounded), and the forecast is multiplied by it again on the
 holidays ahead. With too few holiday days in the history the factor is 1.
+
+Yearly seasonality (summer, the winter months) is handled the same way, for the model only:
+with at least ``MIN_YEARLY_DAYS`` of history, each calendar month gets a factor (its mean on
+ordinary days over the mean of all ordinary days, bounded); the history is divided by it
+before the weekly model is fitted and the forecast multiplied by it again. The
+seasonal-naive baseline stays "the same weekday last week", and the backtest judges whether
+the model so adjusted beats it.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ MIN_WEEKS_FOR_MODEL = 8  # shorter histories get the seasonal-naive forecast
 MIN_NONZERO_SHARE = 0.3  # sparser series too: a model of mostly zeros forecasts noise
 MIN_HOLIDAY_DAYS = 5
 HOLIDAY_FACTOR_BOUNDS = (0.3, 1.5)
+MIN_YEARLY_DAYS = 365 + 28  # a year and a month: every calendar month seen at least once
+YEARLY_FACTOR_BOUNDS = (0.5, 1.5)
 Z_95 = 1.96
 
 ETS = "ets"
@@ -79,6 +88,26 @@ def holiday_factor(
         return 1.0
     low, high = HOLIDAY_FACTOR_BOUNDS
     return min(max(mean(on) / mean(off), low), high)
+
+
+def yearly_factors(
+    history: Sequence[float], first_day: date, holidays: Mapping[date, str]
+) -> dict[int, float]:
+    """Each calendar month's demand against the history's mean, on ordinary days (holidays
+    have their own factor); empty (no yearly adjustment) for a history under a year and a
+    month, or without demand."""
+    if len(history) < MIN_YEARLY_DAYS:
+        return {}
+    by_month: dict[int, list[float]] = {}
+    for i, value in enumerate(history):
+        day = first_day + timedelta(days=i)
+        if day not in holidays:
+            by_month.setdefault(day.month, []).append(value)
+    overall = mean(v for values in by_month.values() for v in values)
+    if overall <= 0 or len(by_month) < 12:
+        return {}
+    low, high = YEARLY_FACTOR_BOUNDS
+    return {m: min(max(mean(values) / overall, low), high) for m, values in by_month.items()}
 
 
 def seasonal_naive(history: Sequence[float], horizon: int) -> Forecast:
@@ -146,16 +175,11 @@ def _adjusted(
 
 
 def _on_holidays(forecast: Forecast, holidays: Mapping[date, str], factor: float) -> Forecast:
-    scale = [factor if day in holidays else 1.0 for day in forecast.days]
+    scaled = _scaled(forecast, [factor if day in holidays else 1.0 for day in forecast.days])
     return Forecast(
-        forecast.method,
-        forecast.first_day,
-        tuple(m * s for m, s in zip(forecast.mean, scale, strict=True)),
-        tuple(m * s for m, s in zip(forecast.lower, scale, strict=True)),
-        tuple(m * s for m, s in zip(forecast.upper, scale, strict=True)),
-        factor,
-        forecast.note,
-    )
+        scaled.method, scaled.first_day, scaled.mean, scaled.lower, scaled.upper, factor,
+        scaled.note,
+    )  # fmt: skip
 
 
 def forecast(
@@ -174,12 +198,31 @@ def forecast(
     adjusted = _adjusted(history, start, holidays, factor)
     note = sparse(history) if method == ETS else ""
     chosen = SEASONAL_NAIVE if note else method
+    yearly = yearly_factors(history, start, holidays) if chosen == ETS else {}
+    deseasoned = [
+        v / yearly[(start + timedelta(days=i)).month] if yearly else v
+        for i, v in enumerate(adjusted)
+    ]
     try:
-        made = _fit(adjusted, horizon, chosen)
+        made = _fit(deseasoned, horizon, chosen)
     except (ValueError, ArithmeticError, np_linalg_error()):
-        made, note = seasonal_naive(adjusted, horizon), "model_failed"
+        made, note, yearly = seasonal_naive(adjusted, horizon), "model_failed", {}
     dated = Forecast(made.method, first_day, made.mean, made.lower, made.upper, 1.0, note)
+    if yearly:
+        dated = _scaled(dated, [yearly[day.month] for day in dated.days])
     return _on_holidays(dated, holidays, factor)
+
+
+def _scaled(forecast: Forecast, scale: Sequence[float]) -> Forecast:
+    return Forecast(
+        forecast.method,
+        forecast.first_day,
+        tuple(m * s for m, s in zip(forecast.mean, scale, strict=True)),
+        tuple(m * s for m, s in zip(forecast.lower, scale, strict=True)),
+        tuple(m * s for m, s in zip(forecast.upper, scale, strict=True)),
+        forecast.holiday_factor,
+        forecast.note,
+    )
 
 
 def np_linalg_error() -> type[Exception]:

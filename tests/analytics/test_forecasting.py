@@ -111,3 +111,31 @@ def test_the_projection_drops_expired_units_and_adds_those_in_testing():
         limits=DEFAULT_THRESHOLDS["red_cells"],
     )
     assert [p.units for p in curve] == [2, 1, 4, 4, 4]
+
+
+def summer_history(days: int, *, first: date, summer: float = 1.5, seed: int = 3) -> list[float]:
+    """The weekly series, with July and August at ``summer`` times the rest of the year."""
+    rng = random.Random(seed)
+    values = []
+    for i in range(days):
+        day = first + timedelta(days=i)
+        base = (26 if day.weekday() < 5 else 12) * (summer if day.month in (7, 8) else 1.0)
+        values.append(float(max(0, round(rng.gauss(base, 2)))))
+    return values
+
+
+def test_a_year_of_history_brings_the_summer_back_into_the_forecast():
+    first = date(2024, 7, 1)
+    history = summer_history(731, first=first)  # to 2026-06-30
+    july = first + timedelta(days=731)
+    factors = f.yearly_factors(history, first, HOLIDAYS)
+    assert factors[7] > 1.25 and factors[3] < 1.0
+    made = f.forecast(history, july, 14, HOLIDAYS)
+    june = history[-14:]
+    assert made.method == f.ETS
+    assert sum(made.mean) > 1.3 * sum(june)  # July's level, not June's
+    # Under a year and a month of history there is no yearly adjustment.
+    assert f.yearly_factors(history[-390:], july - timedelta(days=390), HOLIDAYS) == {}
+    # The baseline stays the same weekday of last week.
+    baseline = f.forecast(history, july, 7, HOLIDAYS, method=f.SEASONAL_NAIVE)
+    assert list(baseline.mean) == history[-7:]
