@@ -15,6 +15,7 @@ from flask_login import login_required
 from blood import db
 from blood.accounts.auth import require_actor
 from blood.analytics.service import forecast as forecasts
+from blood.analytics.service import jurisdiction
 from blood.analytics.views import bp
 from blood.analytics.words import METHOD_WORDS, NOTE_WORDS
 from blood.charts import forecast_chart
@@ -116,4 +117,65 @@ def forecast_csv():
         "\ufeff" + out.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=forecast-{name}.csv"},
+    )
+
+
+@bp.get("/forecast/jurisdiction")
+@login_required
+def jurisdiction_forecast():
+    _centre, wanted = _query()
+    page = jurisdiction.jurisdiction_forecast(session=db.session(), actor=require_actor())
+    chosen = page.chosen(wanted)
+    chart = None
+    if chosen is not None:
+        gap = [None] * len(chosen.actual)
+        chart = forecast_chart(
+            _("Issues: actual and forecast, the sum of the centres"),
+            [f"{d:%m-%d}" for d, _n in chosen.actual] + [f"{d:%m-%d}" for d in chosen.days],
+            actual=[float(n) for _d, n in chosen.actual] + [None] * len(chosen.days),
+            mean=gap + chosen.mean,
+            lower=gap + chosen.lower,
+            upper=gap + chosen.upper,
+            names=(_("Actual"), _("Forecast"), _("At most: lower"), _("At most: upper")),
+            unit=_("units a day"),
+        )
+    return render_template("analytics/jurisdiction.html", page=page, chosen=chosen, chart=chart)
+
+
+@bp.get("/forecast/jurisdiction.csv")
+@login_required
+def jurisdiction_forecast_csv():
+    page = jurisdiction.jurisdiction_forecast(session=db.session(), actor=require_actor())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            _("Jurisdiction"),
+            _("Component"),
+            _("Group"),
+            _("Day"),
+            _("Forecast issues"),
+            _("At most: lower"),
+            _("At most: upper"),
+            _("Blood centres"),
+        ]
+    )
+    for group in page.groups:
+        for i, day in enumerate(group.days):
+            writer.writerow(
+                [
+                    page.authority.code,
+                    group.component,
+                    f"{group.abo}{group.rhd}",
+                    day.isoformat(),
+                    f"{group.mean[i]:.2f}",
+                    f"{group.lower[i]:.2f}",
+                    f"{group.upper[i]:.2f}",
+                    group.centres,
+                ]
+            )
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=forecast-{page.authority.code}.csv"},
     )
