@@ -98,8 +98,9 @@ def build(app, today: date) -> int:
                 level=AuthorityLevel.PROVINCE, division_code="330000",
             ),
         )  # fmt: skip
-        centres = {
-            code: create_organisation(
+        centres = {}
+        for code in CENTRES:
+            centres[code] = create_organisation(
                 session=session,
                 actor=system,
                 data=OrganisationInput(
@@ -107,8 +108,6 @@ def build(app, today: date) -> int:
                     parent_code=province.code,
                 ),
             )  # fmt: skip
-            for code in CENTRES
-        }
         session.commit()
         ids = {code: org.id for code, org in centres.items()}
     now = datetime.now(UTC)

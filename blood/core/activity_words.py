@@ -39,6 +39,7 @@ ACTION_WORDS: dict[str, Callable[[], str]] = {
     "donor.register": lambda: pgettext("activity", "registered the donor"),
     "donor.recall_contact": lambda: pgettext("activity", "logged a recall contact with"),
     "donor.phone_reveal": lambda: pgettext("activity", "looked up the phone number of"),
+    "donor.contact_reveal": lambda: pgettext("activity", "looked up the contact details of"),
     "lookback.notice_acknowledged": lambda: pgettext(
         "activity", "acknowledged the look-back notice"
     ),

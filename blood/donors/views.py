@@ -176,9 +176,22 @@ def register():
 @bp.get("/donors/<int:donor_id>")
 @login_required
 def donor(donor_id: int):
+    return _donor_page(donor_id, look_up_contact=False)
+
+
+@bp.post("/donors/<int:donor_id>/contact")
+@login_required
+def donor_contact(donor_id: int):
+    """The page again, with the phone and address in clear: one audited look-up."""
+    return _donor_page(donor_id, look_up_contact=True)
+
+
+def _donor_page(donor_id: int, *, look_up_contact: bool):
     actor = require_actor()
     session = db.session()
-    overview = donors.donor_overview(session=session, actor=actor, donor_id=donor_id)
+    overview = donors.donor_overview(
+        session=session, actor=actor, donor_id=donor_id, look_up_contact=look_up_contact
+    )
     sections = [
         (section.template, section.load(session=session, actor=actor, donor=overview.donor))
         for section in DONOR_PAGE_SECTIONS
@@ -187,6 +200,7 @@ def donor(donor_id: int):
         "donors/donor.html",
         donor=overview.donor,
         contact=overview.contact,
+        may_look_up_contact=overview.may_look_up_contact,
         deferrals=overview.deferrals,
         history_reasons=overview.history.reasons,
         next_eligible_on=overview.history.next_eligible_on,

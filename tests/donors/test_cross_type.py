@@ -18,7 +18,7 @@ from blood.plasma import service as plasma
 from blood.plasma.models import VisitStatus
 from blood.sequences import next_value
 from blood.stock.models import BloodDonation
-from tests.conftest import login, make_resident_id
+from tests.conftest import csrf_token_of, login, make_resident_id
 from tests.helpers import GOOD_SCREENING, as_user, collect_today, past_collection, register
 
 WITH_HB = dataclasses.replace(GOOD_SCREENING, hb_g_l=135)
@@ -164,7 +164,9 @@ def test_donor_page_shows_donations_at_other_organisations_and_no_more(app, clie
     assert "Whole blood" in section and "BC organisation" in section
     assert given.din not in station and "400" not in section
     assert "Too soon after the whole-blood donation" in station
-    assert "138****8000" not in station and "13800138000" in station  # own station: contact
+    assert "138****8000" in station and "13800138000" not in station  # own station: masked
+    looked_up = client.post(f"{url}/contact", data={"csrf_token": csrf_token_of(station)})
+    assert "13800138000" in looked_up.get_data(as_text=True)  # in clear, on request
 
     centre_client = app.test_client()
     login(centre_client, "bc.collector")
@@ -176,6 +178,8 @@ def test_donor_page_shows_donations_at_other_organisations_and_no_more(app, clie
     assert unit.din not in centre  # the station's units stay the station's
     assert "13800138000" not in centre  # contact: the registering station's only
     assert "Held by the station that registered the donor." in centre
+    refused = centre_client.post(f"{url}/contact", data={"csrf_token": csrf_token_of(centre)})
+    assert refused.status_code == 403 and "13800138000" not in refused.get_data(as_text=True)
 
 
 def test_donor_page_scope_another_organisations_donor_stays_not_found(app, client, session, world):

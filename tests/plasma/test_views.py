@@ -8,9 +8,10 @@ import re
 import pytest
 from sqlmodel import select
 
+from blood.audit import AuditEvent
 from blood.donors.models import Donor
 from blood.plasma.models import Collection, Visit
-from tests.conftest import login, make_resident_id
+from tests.conftest import csrf_token_of, login, make_resident_id
 from tests.helpers import past_collection
 from tests.plasma.forms import QUESTIONNAIRE_OK, logout, post
 
@@ -32,7 +33,15 @@ def test_register_a_donor_through_the_form(client, session, world):
     donor = session.exec(select(Donor)).one()
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert donor.card_number in page and donor.resident_id_masked in page
-    assert "13800138000" in page  # the own station's staff see the contact details
+    # The own station's staff see the contact details masked, and in clear on request.
+    assert "13800138000" not in page and "138****8000" in page
+    token = csrf_token_of(page)
+    shown = client.post(f"/station/donors/{donor.id}/contact", data={"csrf_token": token})
+    assert shown.status_code == 200 and "13800138000" in shown.get_data(as_text=True)
+    event = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "donor.contact_reveal")
+    ).one()
+    assert event.entity_id == str(donor.id) and "13800138000" not in str(event.changes)
 
 
 @pytest.mark.parametrize(
