@@ -82,10 +82,7 @@ def build(app, today: date) -> int:
     start = today - timedelta(days=365 * YEARS)
     days = [start + timedelta(days=i) for i in range((today - start).days)]
     scale = np.array(
-        [
-            WEEKDAY[d.weekday()] * MONTH[d.month] * (HOLIDAY if d in holidays else 1.0)
-            for d in days
-        ]
+        [WEEKDAY[d.weekday()] * MONTH[d.month] * (HOLIDAY if d in holidays else 1.0) for d in days]
     )
     engine = get_db(app).engine
     rows = 0
