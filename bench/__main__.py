@@ -287,8 +287,9 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    from bench import http, supervision, trace
+    from bench import analytics, http, supervision, trace
 
     http.main()
     supervision.main()
     trace.main()
+    analytics.main()
