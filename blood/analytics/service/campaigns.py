@@ -62,7 +62,7 @@ class Shortage:
 class CampaignDonor:
     donor: Donor
     last_on: date
-    nearness: int  # 3 the site's county, 2 its city, 1 its province, 0 elsewhere
+    nearness: int  # 3 in the site's area, 2 its city, 1 its province, 0 farther (``nearness``)
     universal: bool  # an O− donor on a red-cell list of another group
 
 
