@@ -7,8 +7,9 @@ services are tested in ``tests/stock``; here a unit only needs to sit in a hospi
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from blood import isbt128
 from blood.accounts.service import actor_for_user
@@ -21,6 +22,19 @@ _serial = itertools.count(1)
 
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def earlier_today(zone: str = "Asia/Shanghai") -> dict[str, str]:
+    """`started_at`/`ended_at` of a transfusion that ended before now on the hospital's own
+    calendar day: three hours ago, or — in the first hours after local midnight, when three
+    hours ago is yesterday — inside the minutes since midnight."""
+    current = datetime.now(UTC)
+    midnight = datetime.combine(current.astimezone(ZoneInfo(zone)).date(), time(), ZoneInfo(zone))
+    start = current - timedelta(hours=3)
+    if start < midnight:
+        start = midnight + (current - midnight) / 3
+    end = min(start + timedelta(hours=1), start + (current - start) / 2)
+    return {"started_at": start.isoformat(), "ended_at": end.isoformat()}
 
 
 def make_unit(

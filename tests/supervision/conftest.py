@@ -7,7 +7,7 @@ import pytest
 
 from blood.accounts.scoping import Actor
 from blood.supervision import service as supervision
-from tests.clinical.helpers import make_unit, payload
+from tests.clinical.helpers import earlier_today, make_unit, payload
 
 
 @pytest.fixture
@@ -24,9 +24,11 @@ def headers(api_headers):
 
 @pytest.fixture
 def transfuse(app, client, session, world, headers):
-    """A factory: `n` units of a component given at a hospital through the usage API."""
+    """A factory: `n` units of a component given at a hospital through the usage API, on the
+    hospital's own today (the day the indicators are computed for)."""
 
     def give(hospital: str, n: int = 1, component: str = "red_cells", **extra) -> list[dict]:
+        extra = {**earlier_today(world.org(hospital).timezone), **extra}
         with app.app_context():
             units = [
                 make_unit(session, world, hospital=hospital, component=component) for _ in range(n)
