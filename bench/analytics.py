@@ -22,7 +22,7 @@ import secrets
 import statistics
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -200,17 +200,20 @@ def _accuracy(series: list[ForecastSeries]) -> None:
     print("\n  backtest (rolling origin, 4 windows of 14 days), mean over the centres:")
     print(
         "  | component | group | series | model used | MASE model | MASE baseline "
-        "| MAPE model % | MAPE baseline % |"
+        "| MAPE model % | MAPE baseline % | baseline because |"
     )
-    print("  |---|---|---:|---:|---:|---:|---:|---:|")
+    print("  |---|---|---:|---:|---:|---:|---:|---:|---|")
     for (component, group), rows in sorted(
         table.items(), key=lambda kv: (COMPONENTS.index(kv[0][0]), kv[0][1])
     ):
         used = sum(1 for s in rows if s.method == "ets")
+        notes = Counter(s.note for s in rows if s.method != "ets")
+        because = ", ".join(f"{note or '—'} ×{n}" for note, n in notes.most_common()) or "—"
         print(
             f"  | {component} | {group} | {len(rows)} | {used} | "
             f"{avg(s.mase_model for s in rows)} | {avg(s.mase_baseline for s in rows)} | "
-            f"{avg(s.mape_model for s in rows)} | {avg(s.mape_baseline for s in rows)} |"
+            f"{avg(s.mape_model for s in rows)} | {avg(s.mape_baseline for s in rows)} | "
+            f"{because} |"
         )
 
 
