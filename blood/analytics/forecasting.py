@@ -292,6 +292,35 @@ def backtest(
     )
 
 
+TOTAL_WINDOWS = (7, 14, 28)  # the sums a page shows: the next week, fortnight and four weeks
+
+
+@dataclass(frozen=True)
+class HorizonTotal:
+    """The issues forecast over the next ``days`` days. ``lower``/``upper`` add the days' 95 %
+    edges, so they bound the interval of the sum from outside (days are not independent
+    enough to do better honestly): "at most" this wide."""
+
+    days: int
+    mean: float
+    lower: float
+    upper: float
+
+
+def horizon_totals(
+    mean: Sequence[float],
+    lower: Sequence[float],
+    upper: Sequence[float],
+    windows: Sequence[int] = TOTAL_WINDOWS,
+) -> list[HorizonTotal]:
+    """The forecast summed over each window that the forecast covers in full."""
+    return [
+        HorizonTotal(n, sum(mean[:n]), sum(lower[:n]), sum(upper[:n]))
+        for n in windows
+        if n <= len(mean)
+    ]
+
+
 @dataclass(frozen=True)
 class ProjectedDay:
     day: date

@@ -6,6 +6,7 @@ from blood.accounts.scoping import Actor
 from blood.analytics.service import forecast as service
 from tests.analytics.test_forecast_service import _issues
 from tests.conftest import login
+from tests.helpers import as_user
 from tests.stock.helpers import units_in_stock
 
 
@@ -26,6 +27,13 @@ def test_the_centre_reads_its_forecast_chart_and_shortages(app, client, session,
     assert 'id="forecast-chart"' in html and "<svg" in html
     assert 'data-series="red_cells-O+"' in html
     assert "Projected red" in html and "Red cells" in html
+    assert "Forecast, next 14 days" in html and "Forecast, next 28 days" in html
+    with app.app_context():
+        shown = service.centre_forecast(session=session, actor=as_user(session, world, "bc.clerk"))
+        o_pos = next(s for s in shown.series if service.series_key(s) == "red_cells-O+")
+        four_weeks = sum(d.mean for d in shown.days[o_pos.id][:28])
+    row = html.split('data-series="red_cells-O+"', 1)[1].split("</tr>", 1)[0]
+    assert f"<td>{four_weeks:.0f} <small>(" in row
     assert "red_cells" not in html.split('id="forecast-series"', 1)[1].replace(
         'data-series="red_cells', ""
     ).replace("series=red_cells", "")

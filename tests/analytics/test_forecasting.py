@@ -139,3 +139,15 @@ def test_a_year_of_history_brings_the_summer_back_into_the_forecast():
     # The baseline stays the same weekday of last week.
     baseline = f.forecast(history, july, 7, HOLIDAYS, method=f.SEASONAL_NAIVE)
     assert list(baseline.mean) == history[-7:]
+
+
+def test_the_totals_sum_each_window_the_forecast_covers():
+    mean = [float(i) for i in range(1, 29)]  # 1 … 28
+    lower = [m - 1 for m in mean]
+    upper = [m + 2 for m in mean]
+    week, fortnight, four_weeks = f.horizon_totals(mean, lower, upper)
+    assert (week.days, week.mean, week.lower, week.upper) == (7, 28.0, 21.0, 42.0)
+    assert (fortnight.days, fortnight.mean) == (14, 105.0)
+    assert (four_weeks.days, four_weeks.mean, four_weeks.upper) == (28, 406.0, 462.0)
+    # a forecast of ten days covers the week only: no fortnight is made up
+    assert [t.days for t in f.horizon_totals(mean[:10], lower[:10], upper[:10])] == [7]

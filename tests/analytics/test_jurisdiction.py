@@ -87,7 +87,7 @@ def test_the_pages(app, client, session, world):
     login(client, "p.inspector")
     page = client.get("/analytics/forecast/jurisdiction").get_data(as_text=True)
     assert 'data-series="red_cells-O+"' in page and "Wenzhou blood centre" in page
-    assert "<svg" in page
+    assert "<svg" in page and "Forecast, next 28 days" in page
     dashboard = client.get("/supervision/").get_data(as_text=True)
     assert 'href="/analytics/forecast/jurisdiction"' in dashboard  # from the stock board
     csv = client.get("/analytics/forecast/jurisdiction.csv").get_data(as_text=True)

@@ -266,6 +266,13 @@ class CentreForecast:
     def made_at(self) -> datetime | None:
         return max((s.made_at for s in self.series), default=None)
 
+    def totals(self, series: ForecastSeries) -> list[forecasting.HorizonTotal]:
+        """The series' forecast summed over the next 7, 14 and 28 days."""
+        days = self.days.get(series.id, [])
+        return forecasting.horizon_totals(
+            [d.mean for d in days], [d.lower for d in days], [d.upper for d in days]
+        )
+
 
 def series_key(series: ForecastSeries) -> str:
     return f"{series.component}-{series.abo}{series.rhd}"

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from blood.accounts.models import Organisation
 from blood.accounts.roles import OrgKind
 from blood.accounts.scoping import Actor
+from blood.analytics import forecasting
 from blood.analytics.models import ForecastDay, ForecastSeries
 from blood.analytics.service.forecast import RECENT_DAYS, readable_centres
 from blood.errors import Forbidden
@@ -46,6 +47,11 @@ class GroupOutlook:
     @property
     def key(self) -> str:
         return f"{self.component}-{self.abo}{self.rhd}"
+
+    @property
+    def totals(self) -> list[forecasting.HorizonTotal]:
+        """The summed forecast over the next 7, 14 and 28 days."""
+        return forecasting.horizon_totals(self.mean, self.lower, self.upper)
 
 
 @dataclass(frozen=True)
