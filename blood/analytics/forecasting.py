@@ -298,8 +298,8 @@ TOTAL_WINDOWS = (7, 14, 28)  # the sums a page shows: the next week, fortnight a
 @dataclass(frozen=True)
 class HorizonTotal:
     """The issues forecast over the next ``days`` days. ``lower``/``upper`` add the days' 95 %
-    edges, so they bound the interval of the sum from outside (days are not independent
-    enough to do better honestly): "at most" this wide."""
+    edges: the sum's own 95 % interval lies inside (equal only if the days' errors moved in
+    lockstep), so the pages call it "at most" this wide."""
 
     days: int
     mean: float
