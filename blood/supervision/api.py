@@ -38,8 +38,12 @@ FIGURE_EXAMPLE = {
     "last_day": None,
     "average": None,
     "breakdown": [
-        {"values": {"component": "red_cells"}, "numerator": 301.0, "denominator": None,
-         "value": 301.0},
+        {
+            "values": {"component": "red_cells"},
+            "numerator": 301.0,
+            "denominator": None,
+            "value": 301.0,
+        },
     ],
 }
 ORG_EXAMPLE = {

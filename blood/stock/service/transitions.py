@@ -61,9 +61,7 @@ def _target(unit: Unit, action: Action, holder: Organisation, now: datetime) -> 
         raise _refused(unit, action) from None
     if unit.owner_id != holder.id:
         raise Forbidden()
-    if target not in _GROUP_NOT_NEEDED and not (
-        unit.abo and unit.rhd
-    ):
+    if target not in _GROUP_NOT_NEEDED and not (unit.abo and unit.rhd):
         raise GroupUnknown(unit=unit.label, action=str(ACTION_WORDS[action]))
     return target
 

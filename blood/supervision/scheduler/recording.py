@@ -72,9 +72,7 @@ def run_recorded(
     try:
         if period_key is not None:
             with unit_of_work(app) as session:
-                if runs.already_done(
-                    session=session, actor=SYSTEM, job=job, period_key=period_key
-                ):
+                if runs.already_done(session=session, actor=SYSTEM, job=job, period_key=period_key):
                     return None
         if not still_leading():
             log.warning("job %s not run: this scheduler no longer leads", job)
