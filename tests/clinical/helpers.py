@@ -26,9 +26,10 @@ def now() -> datetime:
 
 def earlier_today(zone: str = "Asia/Shanghai") -> dict[str, str]:
     """`started_at`/`ended_at` of a transfusion that ended before now on the hospital's own
-    calendar day: three hours ago, or — in the first hours after local midnight, when three
-    hours ago is yesterday — inside the minutes since midnight."""
-    current = datetime.now(UTC)
+    calendar day (every test organisation's zone is the default, Asia/Shanghai): three hours
+    ago, or — in the first hours after local midnight, when three hours ago is yesterday —
+    inside the minutes since midnight, so that today's figures count it whenever tests run."""
+    current = now()
     midnight = datetime.combine(current.astimezone(ZoneInfo(zone)).date(), time(), ZoneInfo(zone))
     start = current - timedelta(hours=3)
     if start < midnight:
@@ -77,7 +78,6 @@ def make_unit(
 def payload(unit: Unit, **overrides: Any) -> dict[str, Any]:
     """A valid transfusion of `unit` as the API takes it (an A+ adult surgical patient,
     values that need no flag); `overrides` change or (with None) drop fields."""
-    start = now() - timedelta(hours=3)
     data: dict[str, Any] = {
         "din": unit.din,
         "product_code": unit.product_code,
@@ -91,8 +91,7 @@ def payload(unit: Unit, **overrides: Any) -> dict[str, Any]:
         "ward": "5B",
         "indication": "D62",
         "surgical": True,
-        "started_at": start.isoformat(),
-        "ended_at": (start + timedelta(hours=1)).isoformat(),
+        **earlier_today(),
         "volume_given_ml": unit.volume_ml,
         "ordering_doctor": "D0312",
         **PRE_VALUES[unit.component],

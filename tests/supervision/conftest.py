@@ -7,7 +7,7 @@ import pytest
 
 from blood.accounts.scoping import Actor
 from blood.supervision import service as supervision
-from tests.clinical.helpers import earlier_today, make_unit, payload
+from tests.clinical.helpers import make_unit, payload
 
 
 @pytest.fixture
@@ -28,7 +28,6 @@ def transfuse(app, client, session, world, headers):
     hospital's own today (the day the indicators are computed for)."""
 
     def give(hospital: str, n: int = 1, component: str = "red_cells", **extra) -> list[dict]:
-        extra = {**earlier_today(world.org(hospital).timezone), **extra}
         with app.app_context():
             units = [
                 make_unit(session, world, hospital=hospital, component=component) for _ in range(n)
