@@ -279,6 +279,7 @@ def series_key(series: ForecastSeries) -> str:
 
 
 RECENT_DAYS = 28  # the past days a forecast chart shows beside the days ahead
+TOTAL_WINDOWS = forecasting.TOTAL_WINDOWS  # the sums the pages show: 7, 14 and 28 days
 
 
 def readable_centres(*, session: Session, actor: Actor) -> list[Organisation]:

@@ -68,6 +68,7 @@ def forecast():
         chosen=chosen,
         chart=_chart(page, chosen) if page else None,
         series_key=forecasts.series_key,
+        windows=forecasts.TOTAL_WINDOWS,
         methods=METHOD_WORDS,
         notes=NOTE_WORDS,
     )
@@ -139,7 +140,13 @@ def jurisdiction_forecast():
             names=(_("Actual"), _("Forecast"), _("At most: lower"), _("At most: upper")),
             unit=_("units a day"),
         )
-    return render_template("analytics/jurisdiction.html", page=page, chosen=chosen, chart=chart)
+    return render_template(
+        "analytics/jurisdiction.html",
+        page=page,
+        chosen=chosen,
+        chart=chart,
+        windows=forecasts.TOTAL_WINDOWS,
+    )
 
 
 @bp.get("/forecast/jurisdiction.csv")
